@@ -1,0 +1,46 @@
+/**
+ * The client-facing HTTP server: node:http with limits suited to a proxy, malformed
+ * requests answered with a typed 4xx, and upgrades passed to the primary.
+ */
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { DoppelProxy } from '../core/proxy.js';
+import type { TimeoutSpec } from '../config/types.js';
+import { ERRORS } from '../core/errors.js';
+import { handleUpgrade } from './upgrade.js';
+
+function clientErrorResponse(code: 'DOPPEL_ERR_BAD_REQUEST' | 'DOPPEL_ERR_REQUEST_TIMEOUT', status: number): string {
+  const body = JSON.stringify({ error: code, message: ERRORS[code].message });
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-doppel-error: ${code}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * Creates the proxy's HTTP server around a {@link DoppelProxy}.
+ *
+ * @example
+ * ```ts
+ * const server = createProxyServer(proxy, config.timeouts);
+ * server.listen(8080, '127.0.0.1');
+ * ```
+ */
+export function createProxyServer(proxy: DoppelProxy, timeouts: TimeoutSpec): http.Server {
+  const server = http.createServer(
+    {
+      // Uploads stream for as long as they take; only the header phase is bounded.
+      requestTimeout: 0,
+      headersTimeout: timeouts.clientHeaders,
+      keepAliveTimeout: 5_000,
+      // Keep-alive connections are reused for many requests; never cap them.
+      maxHeaderSize: 64 * 1024,
+    },
+    (req, res) => proxy.handle(req, res),
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || (err.code === 'ECONNRESET' && socket.bytesWritten === 0)) return void socket.destroy();
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    socket.end(timeout ? clientErrorResponse('DOPPEL_ERR_REQUEST_TIMEOUT', 408) : clientErrorResponse('DOPPEL_ERR_BAD_REQUEST', tooLarge ? 431 : 400));
+  });
+  server.on('upgrade', (req, socket, head) => handleUpgrade(proxy.routes, req, socket, head));
+  return server;
+}

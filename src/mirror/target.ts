@@ -1,0 +1,176 @@
+/**
+ * A mirror target at run time: admission (method, sampling, circuit, rate, in-flight,
+ * size), the fire-and-forget copy itself, draining of its response so the connection is
+ * reused, and the outcome reported to metrics and hooks.
+ */
+import type { Dispatcher } from 'undici';
+import type { MirrorTargetSpec } from '../config/types.js';
+import { DoppelError, type ErrorCode } from '../core/errors.js';
+import type { MirrorOutcome, TargetMetrics } from '../report/metrics.js';
+import { CopyBody } from './body.js';
+import { CircuitBreaker, TokenBucket, now } from './limits.js';
+import { createSampler, type SampleInput, type Sampler } from './sampler.js';
+import { compileCopy, type CopyBuilder, type CopySource } from './copy.js';
+
+/** What `onSuccess` receives about a mirror's answer. */
+export interface MirrorResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Milliseconds until response headers and until the end of the response. */
+  ttfb: number;
+  duration: number;
+}
+
+/** Hooks a library caller may set; they never affect the client's response. */
+export interface MirrorHooks {
+  onError?(target: string, err: DoppelError): void;
+  onSuccess?(target: string, response: MirrorResponse): void;
+}
+
+/** Largest number of unsent body bytes a copy may lag behind the primary. */
+const MAX_LAG = 4 * 1024 * 1024;
+
+const OUTCOME_BY_CODE: Partial<Record<ErrorCode, MirrorOutcome>> = {
+  DOPPEL_ERR_MIRROR_TIMEOUT: 'timeout',
+  DOPPEL_ERR_MIRROR_INFLIGHT: 'dropped_inflight',
+  DOPPEL_ERR_MIRROR_BODY_SIZE: 'dropped_body_size',
+  DOPPEL_ERR_MIRROR_RATE: 'dropped_rate',
+  DOPPEL_ERR_MIRROR_CIRCUIT_OPEN: 'circuit_open',
+  DOPPEL_ERR_MIRROR_SLOW: 'dropped_slow',
+  DOPPEL_ERR_MIRROR_SOURCE_ABORTED: 'aborted',
+};
+
+/** Maps any failure of a copy to a typed mirror error. */
+export function toMirrorError(err: unknown): DoppelError {
+  if (err instanceof DoppelError) return err;
+  const code = (err as { code?: string } | null)?.code ?? '';
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new DoppelError('DOPPEL_ERR_MIRROR_CONNECT', String((err as Error).message), { cause: err });
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new DoppelError('DOPPEL_ERR_MIRROR_TIMEOUT', undefined, { cause: err });
+  return new DoppelError('DOPPEL_ERR_MIRROR_FAILED', String((err as Error)?.message ?? err), { cause: err });
+}
+
+/** Result of admission: a body sink to feed (or null for bodiless copies), or a drop. */
+export type Admission = { go: true; body: CopyBody | null } | { go: false; code?: ErrorCode };
+
+/**
+ * One mirror target. Created once per (route, target) and kept across hot reloads while
+ * its spec is unchanged, so in-flight counts and the circuit survive a reload.
+ */
+export class MirrorTarget {
+  readonly name: string;
+  private readonly sampler: Sampler;
+  private readonly methods: Set<string> | null;
+  private readonly bucket: TokenBucket | null;
+  private readonly build: CopyBuilder;
+  readonly breaker: CircuitBreaker;
+  inflight = 0;
+
+  constructor(
+    readonly spec: MirrorTargetSpec,
+    private readonly dispatcher: Dispatcher,
+    private readonly metrics: TargetMetrics,
+    private readonly hooks: MirrorHooks = {},
+  ) {
+    this.name = spec.name;
+    this.sampler = createSampler(spec.sample);
+    this.methods = spec.methods ? new Set(spec.methods) : null;
+    this.bucket = spec.rate !== undefined && spec.rate > 0 ? new TokenBucket(spec.rate) : null;
+    this.breaker = new CircuitBreaker(spec.breaker.failures, spec.breaker.cooldown);
+    this.build = compileCopy(spec);
+  }
+
+  /** Decides whether this request is copied. Sampled-out requests are not counted. */
+  admit(method: string, sample: SampleInput, bodyLength: number): Admission {
+    if (this.methods !== null && !this.methods.has(method)) return { go: false };
+    if (!this.sampler(sample)) return { go: false };
+    let code: ErrorCode | undefined;
+    if (this.spec.copyBody && bodyLength > this.spec.maxBodySize) code = 'DOPPEL_ERR_MIRROR_BODY_SIZE';
+    else if (this.inflight >= this.spec.maxInFlight) code = 'DOPPEL_ERR_MIRROR_INFLIGHT';
+    else if (!this.breaker.allow()) code = 'DOPPEL_ERR_MIRROR_CIRCUIT_OPEN';
+    else if (this.bucket !== null && !this.bucket.take()) code = 'DOPPEL_ERR_MIRROR_RATE';
+    if (code !== undefined) {
+      this.fail(new DoppelError(code));
+      return { go: false, code };
+    }
+    const hasBody = bodyLength !== 0 && this.spec.copyBody;
+    return { go: true, body: hasBody ? new CopyBody(this.spec.maxBodySize, Math.min(MAX_LAG, this.spec.maxBodySize)) : null };
+  }
+
+  /** Sends an admitted copy. Resolves when it has finished either way; never rejects. */
+  send(source: CopySource, body: CopyBody | null): Promise<void> {
+    const opts = this.build(source, body);
+    this.inflight++;
+    this.metrics.inflight(1);
+    const started = now();
+    return new Promise<void>((resolve) => {
+      let controller: Dispatcher.DispatchController | null = null;
+      let failed: DoppelError | null = null;
+      let status = 0;
+      let headers: Record<string, string | string[] | undefined> = {};
+      let ttfb = 0;
+      let done = false;
+      const finish = (err: DoppelError | null): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.inflight--;
+        this.metrics.inflight(-1);
+        if (body !== null && !body.destroyed) body.destroy();
+        if (err === null) {
+          const duration = now() - started;
+          this.breaker.success();
+          this.metrics.outcome('ok');
+          this.metrics.ttfb(ttfb);
+          this.metrics.total(duration);
+          if (this.hooks.onSuccess) {
+            try {
+              this.hooks.onSuccess(this.name, { status, headers, ttfb, duration });
+            } catch {
+              // A hook's failure must not reach the request path.
+            }
+          }
+        } else this.fail(err);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        failed = new DoppelError('DOPPEL_ERR_MIRROR_TIMEOUT', `mirror ${this.name} did not answer within ${this.spec.timeout} ms`);
+        if (controller !== null) controller.abort(failed);
+        else finish(failed);
+      }, this.spec.timeout);
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (c) => {
+          controller = c;
+          if (failed !== null) c.abort(failed);
+        },
+        onResponseStart: (_c, statusCode, h) => {
+          status = statusCode;
+          headers = h as Record<string, string | string[] | undefined>;
+          ttfb = now() - started;
+        },
+        onResponseData: () => {},
+        onResponseEnd: () => finish(null),
+        onResponseError: (_c, err) => finish(failed ?? toMirrorError(err)),
+      };
+      try {
+        this.dispatcher.dispatch(opts, handler);
+      } catch (err) {
+        finish(toMirrorError(err));
+      }
+    });
+  }
+
+  private fail(err: DoppelError): void {
+    const outcome = OUTCOME_BY_CODE[err.code] ?? 'error';
+    if (outcome === 'error' || outcome === 'timeout') this.breaker.failure();
+    this.metrics.outcome(outcome);
+    if (this.hooks.onError) {
+      try {
+        this.hooks.onError(this.name, err);
+      } catch {
+        // A hook's failure must not reach the request path.
+      }
+    }
+  }
+}

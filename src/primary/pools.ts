@@ -1,0 +1,61 @@
+/**
+ * Connection pools, one undici `Pool` per upstream origin and role, so copies never take
+ * connections from the primary. Pools of origins that leave the configuration are closed
+ * gracefully (their queued requests finish first).
+ */
+import { Pool, type Dispatcher } from 'undici';
+import type { TimeoutSpec } from '../config/types.js';
+
+export type PoolRole = 'primary' | 'copy';
+
+/** The pools of one proxy instance. */
+export class PoolSet {
+  private readonly pools = new Map<string, Pool>();
+  constructor(private timeouts: TimeoutSpec) {}
+
+  /** Pool for an origin (`http://host:port`) in a role, created on first use. */
+  get(origin: string, role: PoolRole): Dispatcher {
+    const key = `${role} ${origin}`;
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      const t = this.timeouts;
+      pool = new Pool(origin, {
+        connect: { timeout: t.connect },
+        // Copies have their own whole-request timer; the primary uses the configured ones.
+        headersTimeout: role === 'primary' ? t.primary : 0,
+        bodyTimeout: role === 'primary' ? t.idle : 0,
+        keepAliveTimeout: 4_000,
+        pipelining: 1,
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Sets timeouts for pools created from now on. */
+  setTimeouts(timeouts: TimeoutSpec): void {
+    this.timeouts = timeouts;
+  }
+
+  /** Closes the pools whose keys are not in `keep` (`role origin`); queued requests finish. */
+  retain(keep: Set<string>): void {
+    for (const [key, pool] of this.pools) {
+      if (!keep.has(key)) {
+        this.pools.delete(key);
+        pool.close().catch(() => {});
+      }
+    }
+  }
+
+  /** Closes every pool; `force` aborts requests still under way. */
+  async close(force = false): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map((p) => (force ? p.destroy() : p.close()).catch(() => {})));
+  }
+}
+
+/** The key `retain()` expects. */
+export function poolKey(origin: string, role: PoolRole): string {
+  return `${role} ${origin}`;
+}

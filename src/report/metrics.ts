@@ -1,0 +1,136 @@
+/**
+ * Prometheus metrics. Label children are bound once per route and target (see
+ * {@link Metrics.route} and {@link Metrics.target}), so the request path only calls
+ * `inc()` / `observe()` on ready objects. All metrics live on one registry, the app's
+ * own when the caller passes it.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Outcomes of a mirror copy, the `outcome` label of `doppel_mirror_requests_total`. */
+export const MIRROR_OUTCOMES = [
+  'ok',
+  'error',
+  'timeout',
+  'dropped_inflight',
+  'dropped_body_size',
+  'dropped_rate',
+  'circuit_open',
+  'dropped_slow',
+  'aborted',
+] as const;
+export type MirrorOutcome = (typeof MIRROR_OUTCOMES)[number];
+
+/** Roles of upstream timings. */
+export type UpstreamRole = 'primary' | 'mirror' | 'candidate' | 'secondary';
+
+/** 1 ms x 2^k, 16 buckets (about 1 ms to 33 s), as in caddy-mirror. */
+const TTFB_BUCKETS = Array.from({ length: 16 }, (_, k) => 0.001 * 2 ** k);
+/** 2 ms x 2^k, 16 buckets. */
+const TOTAL_BUCKETS = Array.from({ length: 16 }, (_, k) => 0.002 * 2 ** k);
+
+/** Timing observer bound to one (route, target, role). Values in milliseconds. */
+export interface TimingMetrics {
+  ttfb(ms: number): void;
+  total(ms: number): void;
+}
+
+/** Metrics bound to one route. */
+export interface RouteMetrics {
+  /** Count a client response by status code. */
+  response(status: number): void;
+  primary: TimingMetrics;
+}
+
+/** Metrics bound to one mirror target of a route. */
+export interface TargetMetrics extends TimingMetrics {
+  outcome(outcome: MirrorOutcome): void;
+  inflight(delta: number): void;
+}
+
+/**
+ * The metric set of one doppel instance.
+ *
+ * @example
+ * ```ts
+ * const metrics = new Metrics();
+ * metrics.route('api').response(200);
+ * console.log(await metrics.registry.metrics());
+ * ```
+ */
+export class Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'status_class'>;
+  readonly mirrorRequests: Counter<'route' | 'target' | 'outcome'>;
+  readonly mirrorInflight: Gauge<'route' | 'target'>;
+  readonly ttfbSeconds: Histogram<'route' | 'target' | 'role'>;
+  readonly durationSeconds: Histogram<'route' | 'target' | 'role'>;
+  readonly errors: Counter<'route' | 'code'>;
+  private readonly routes = new Map<string, RouteMetrics>();
+  private readonly targets = new Map<string, TargetMetrics>();
+
+  constructor(options: { registry?: Registry; defaultMetrics?: boolean; prefix?: string } = {}) {
+    this.registry = options.registry ?? new Registry();
+    const registers = [this.registry];
+    const p = options.prefix ?? 'doppel_';
+    this.requests = new Counter({ name: `${p}requests_total`, help: 'Client requests answered, by route and status class.', labelNames: ['route', 'status_class'], registers });
+    this.mirrorRequests = new Counter({ name: `${p}mirror_requests_total`, help: 'Mirror copies by target and outcome (requests left out by sampling are not counted).', labelNames: ['route', 'target', 'outcome'], registers });
+    this.mirrorInflight = new Gauge({ name: `${p}mirror_inflight`, help: 'Mirror copies under way.', labelNames: ['route', 'target'], registers });
+    this.ttfbSeconds = new Histogram({ name: `${p}upstream_ttfb_seconds`, help: 'Time from sending the request to the upstream until its response headers.', labelNames: ['route', 'target', 'role'], buckets: TTFB_BUCKETS, registers });
+    this.durationSeconds = new Histogram({ name: `${p}upstream_duration_seconds`, help: 'Time from sending the request to the upstream until the end of its response.', labelNames: ['route', 'target', 'role'], buckets: TOTAL_BUCKETS, registers });
+    this.errors = new Counter({ name: `${p}errors_total`, help: 'Client requests that ended with a doppel error, by code.', labelNames: ['route', 'code'], registers });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: p });
+  }
+
+  /** Timing observer for one (route, target, role), bound once. */
+  timing(route: string, target: string, role: UpstreamRole): TimingMetrics {
+    const ttfb = this.ttfbSeconds.labels(route, target, role);
+    const total = this.durationSeconds.labels(route, target, role);
+    return { ttfb: (ms) => ttfb.observe(ms / 1000), total: (ms) => total.observe(ms / 1000) };
+  }
+
+  /** Metrics bound to a route (cached). */
+  route(name: string, primaryTarget = 'primary'): RouteMetrics {
+    let m = this.routes.get(name);
+    if (m === undefined) {
+      const byClass = [1, 2, 3, 4, 5].map((c) => this.requests.labels(name, `${c}xx`));
+      m = {
+        response: (status) => {
+          const c = Math.floor(status / 100);
+          byClass[c >= 1 && c <= 5 ? c - 1 : 4].inc();
+        },
+        primary: this.timing(name, primaryTarget, 'primary'),
+      };
+      this.routes.set(name, m);
+    }
+    return m;
+  }
+
+  /** Metrics bound to a mirror target of a route (cached). */
+  target(route: string, target: string): TargetMetrics {
+    const key = `${route}\u0000${target}`;
+    let m = this.targets.get(key);
+    if (m === undefined) {
+      const outcomes = new Map(MIRROR_OUTCOMES.map((o) => [o, this.mirrorRequests.labels(route, target, o)]));
+      const inflight = this.mirrorInflight.labels(route, target);
+      const timing = this.timing(route, target, 'mirror');
+      m = {
+        outcome: (o) => outcomes.get(o)!.inc(),
+        inflight: (d) => inflight.inc(d),
+        ttfb: timing.ttfb,
+        total: timing.total,
+      };
+      this.targets.set(key, m);
+    }
+    return m;
+  }
+
+  /** Count a client request that ended with a doppel error. */
+  error(route: string, code: string): void {
+    this.errors.labels(route, code).inc();
+  }
+
+  /** The metrics in Prometheus text format. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
