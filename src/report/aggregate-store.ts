@@ -1,0 +1,165 @@
+/**
+ * Where the aggregate lives. {@link ShadowAggregator} only talks to an
+ * {@link AggregateStore}; {@link MemoryAggregateStore} keeps everything in process. A
+ * persistent store (SQLite, PostgreSQL) implements the same operations, synchronously:
+ * either directly (better-sqlite3) or as a write-behind cache in front of the database.
+ */
+import type { DifferenceKind } from '../compare/types.js';
+import type {
+  EndpointCounts, EndpointId, EndpointSnapshot, FieldRecord, FieldSample, LatencySeries,
+} from './aggregate-types.js';
+import { LatencySketch, type LatencySketchJSON } from './latency.js';
+
+/** A field's counters after an update, and how many samples it holds. */
+export interface FieldTally {
+  differences: number;
+  noise: number;
+  samples: number;
+}
+
+/** The operations the aggregator needs from its storage. Every update creates what is missing. */
+export interface AggregateStore {
+  /** Counters of an endpoint, or `undefined` when it was never recorded. */
+  getCounts(id: EndpointId): EndpointCounts | undefined;
+  /** Adds to an endpoint's counters; returns them after the update. */
+  addCounts(id: EndpointId, delta: Partial<EndpointCounts>): EndpointCounts;
+  /** Whether the endpoint has a field with this key. */
+  hasField(id: EndpointId, key: string): boolean;
+  /** Number of fields of the endpoint (0 when unknown). */
+  fieldCount(id: EndpointId): number;
+  /** Adds to a field's counters; returns them after the update. */
+  addFieldCounts(id: EndpointId, key: string, field: { path: string; kind: DifferenceKind }, delta: { differences: number; noise: number }): FieldTally;
+  /** Keeps a sample when the field holds fewer than `limit`; returns whether it was kept. */
+  addSample(id: EndpointId, key: string, sample: FieldSample, limit: number): boolean;
+  /** Adds one latency value (ms) to a series. */
+  addLatency(id: EndpointId, series: LatencySeries, value: number): void;
+  /** Merges a serialized sketch into a series. */
+  mergeLatency(id: EndpointId, series: LatencySeries, sketch: LatencySketchJSON): void;
+  /** Every endpoint, as independent copies. */
+  list(): EndpointSnapshot[];
+  /** Removes everything. */
+  clear(): void;
+}
+
+/** A fresh set of endpoint counters, all zero. */
+export function zeroCounts(): EndpointCounts {
+  return { requests: 0, compared: 0, errors: 0, skipped: 0, matches: 0, regressions: 0 };
+}
+
+interface Entry {
+  id: EndpointId;
+  counts: EndpointCounts;
+  fields: Map<string, FieldRecord>;
+  latency: Map<LatencySeries, LatencySketch>;
+}
+
+/** The key of an endpoint in maps: unambiguous whatever the names contain. */
+export function endpointKey(id: EndpointId): string {
+  return JSON.stringify([id.route, id.candidate, id.endpoint]);
+}
+
+/**
+ * An {@link AggregateStore} in process memory.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryAggregateStore();
+ * const agg = new ShadowAggregator({ store });
+ * ```
+ */
+export class MemoryAggregateStore implements AggregateStore {
+  private readonly entries = new Map<string, Entry>();
+
+  /** @inheritDoc */
+  getCounts(id: EndpointId): EndpointCounts | undefined {
+    const e = this.entries.get(endpointKey(id));
+    return e ? { ...e.counts } : undefined;
+  }
+
+  /** @inheritDoc */
+  addCounts(id: EndpointId, delta: Partial<EndpointCounts>): EndpointCounts {
+    const c = this.entry(id).counts;
+    for (const k of Object.keys(c) as (keyof EndpointCounts)[]) c[k] += delta[k] ?? 0;
+    return { ...c };
+  }
+
+  /** @inheritDoc */
+  hasField(id: EndpointId, key: string): boolean {
+    return this.entries.get(endpointKey(id))?.fields.has(key) ?? false;
+  }
+
+  /** @inheritDoc */
+  fieldCount(id: EndpointId): number {
+    return this.entries.get(endpointKey(id))?.fields.size ?? 0;
+  }
+
+  /** @inheritDoc */
+  addFieldCounts(id: EndpointId, key: string, field: { path: string; kind: DifferenceKind }, delta: { differences: number; noise: number }): FieldTally {
+    const fields = this.entry(id).fields;
+    let f = fields.get(key);
+    if (!f) {
+      f = { path: field.path, kind: field.kind, differences: 0, noise: 0, samples: [] };
+      fields.set(key, f);
+    }
+    f.differences += delta.differences;
+    f.noise += delta.noise;
+    return { differences: f.differences, noise: f.noise, samples: f.samples.length };
+  }
+
+  /** @inheritDoc */
+  addSample(id: EndpointId, key: string, sample: FieldSample, limit: number): boolean {
+    const f = this.entries.get(endpointKey(id))?.fields.get(key);
+    if (!f || f.samples.length >= limit) return false;
+    f.samples.push(sample);
+    return true;
+  }
+
+  /** @inheritDoc */
+  addLatency(id: EndpointId, series: LatencySeries, value: number): void {
+    this.sketch(id, series).add(value);
+  }
+
+  /** @inheritDoc */
+  mergeLatency(id: EndpointId, series: LatencySeries, sketch: LatencySketchJSON): void {
+    this.sketch(id, series).merge(LatencySketch.fromJSON(sketch));
+  }
+
+  /** @inheritDoc */
+  list(): EndpointSnapshot[] {
+    return [...this.entries.values()].map((e) => {
+      const latency: EndpointSnapshot['latency'] = {};
+      for (const [series, sketch] of e.latency) latency[series] = sketch.toJSON();
+      return {
+        ...e.id,
+        counts: { ...e.counts },
+        fields: [...e.fields.values()].map((f) => ({ ...f, samples: f.samples.map((s) => ({ ...s })) })),
+        latency,
+      };
+    });
+  }
+
+  /** @inheritDoc */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private entry(id: EndpointId): Entry {
+    const key = endpointKey(id);
+    let e = this.entries.get(key);
+    if (!e) {
+      e = { id: { route: id.route, candidate: id.candidate, endpoint: id.endpoint }, counts: zeroCounts(), fields: new Map(), latency: new Map() };
+      this.entries.set(key, e);
+    }
+    return e;
+  }
+
+  private sketch(id: EndpointId, series: LatencySeries): LatencySketch {
+    const latency = this.entry(id).latency;
+    let s = latency.get(series);
+    if (!s) {
+      s = new LatencySketch();
+      latency.set(series, s);
+    }
+    return s;
+  }
+}
