@@ -30,7 +30,7 @@ export interface ForwardResult {
 /** Maps an undici or socket error of the primary request to a typed doppel error. */
 export function toUpstreamError(err: unknown): DoppelError {
   if (err instanceof DoppelError) return err;
-  const e = err as { code?: string; message?: string } | null;
+  const e = err as { code?: string; name?: string; message?: string } | null;
   const code = e?.code ?? '';
   const msg = e?.message ?? String(err);
   switch (code) {
@@ -55,7 +55,8 @@ export function toUpstreamError(err: unknown): DoppelError {
     case 'UND_ERR_CLOSED':
       return new DoppelError('DOPPEL_ERR_UPSTREAM_RESET', msg, { cause: err });
     default:
-      if (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO') {
+      // undici's HTTPParserError may carry no code (its code table is keyed by name).
+      if (code.startsWith('HPE_') || e?.name === 'HTTPParserError' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO') {
         return new DoppelError('DOPPEL_ERR_UPSTREAM_PROTOCOL', msg, { cause: err });
       }
       return new DoppelError('DOPPEL_ERR_UPSTREAM_RESET', msg, { cause: err });
