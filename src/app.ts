@@ -14,6 +14,7 @@ import { mountCoreAdmin } from './admin/routes.js';
 import type { MirrorHooks } from './mirror/target.js';
 import { Metrics } from './report/metrics.js';
 import type { ExtensionFactory } from './routing/table.js';
+import { createShadow, warnSideEffects, type ShadowRuntime } from './shadow/index.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -33,6 +34,8 @@ export interface DoppelInstance {
   proxy: DoppelProxy;
   /** Bound proxy address (port resolved when 0 was asked). */
   address: HostPort;
+  /** Shadow testing: the aggregated report and the comparison queue. */
+  shadow: ShadowRuntime;
   /** Bound admin address, or null when the admin server is off. */
   adminAddress: HostPort | null;
   logger: Logger;
@@ -66,10 +69,12 @@ function listen(server: Server, at: HostPort): Promise<HostPort> {
 export async function startDoppel(config: ResolvedConfig, options: StartOptions = {}): Promise<DoppelInstance> {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = new Metrics({ registry: options.registry });
+  const shadow = createShadow({ metrics, logger });
+  warnSideEffects(config, logger);
   const proxy = new DoppelProxy(config, {
     metrics,
     hooks: options.hooks,
-    extension: options.extension,
+    extension: options.extension ?? shadow.extension,
     onRequestError: (err, req) => {
       if (err.code === 'DOPPEL_ERR_CLIENT_ABORTED') logger.debug({ code: err.code, method: req.method, url: req.url }, err.message);
       else logger.warn({ code: err.code, method: req.method, url: req.url }, err.message);
@@ -82,6 +87,7 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
   if (config.admin.listen) {
     admin = new AdminServer({ token: config.admin.token });
     mountCoreAdmin(admin, proxy);
+    shadow.mount(admin);
     options.mountAdmin?.(admin, proxy);
     adminAddress = await admin.listen(config.admin.listen);
   }
@@ -91,6 +97,7 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
       const cfg = next ?? options.load?.();
       if (!cfg) return false;
       proxy.reload(cfg);
+      warnSideEffects(cfg, logger);
       logger.info({ routes: cfg.routes.length, file: cfg.file }, 'configuration reloaded');
       return true;
     } catch (err) {
@@ -127,11 +134,12 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
       await stopped;
       const deadline = Date.now() + t.mirrorGrace;
       while (proxy.copiesInFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await shadow.reporter.idle();
       await proxy.close(true);
       await admin?.close();
       logger.info('stopped');
     })());
 
   logger.info({ listen: `${address.host}:${address.port}`, admin: adminAddress && `${adminAddress.host}:${adminAddress.port}` }, 'doppel listening');
-  return { proxy, address, adminAddress, logger, reload, close };
+  return { proxy, address, adminAddress, shadow, logger, reload, close };
 }

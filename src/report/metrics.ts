@@ -65,6 +65,8 @@ export class Metrics {
   readonly ttfbSeconds: Histogram<'route' | 'target' | 'role'>;
   readonly durationSeconds: Histogram<'route' | 'target' | 'role'>;
   readonly errors: Counter<'route' | 'code'>;
+  readonly shadowComparisons: Counter<'route' | 'endpoint' | 'result'>;
+  readonly shadowFields: Counter<'route' | 'endpoint' | 'field' | 'verdict'>;
   private readonly routes = new Map<string, RouteMetrics>();
   private readonly targets = new Map<string, TargetMetrics>();
 
@@ -78,6 +80,8 @@ export class Metrics {
     this.ttfbSeconds = new Histogram({ name: `${p}upstream_ttfb_seconds`, help: 'Time from sending the request to the upstream until its response headers.', labelNames: ['route', 'target', 'role'], buckets: TTFB_BUCKETS, registers });
     this.durationSeconds = new Histogram({ name: `${p}upstream_duration_seconds`, help: 'Time from sending the request to the upstream until the end of its response.', labelNames: ['route', 'target', 'role'], buckets: TOTAL_BUCKETS, registers });
     this.errors = new Counter({ name: `${p}errors_total`, help: 'Client requests that ended with a doppel error, by code.', labelNames: ['route', 'code'], registers });
+    this.shadowComparisons = new Counter({ name: `${p}shadow_comparisons_total`, help: 'Shadowed requests by endpoint and result (match, regression, noise, error, skipped).', labelNames: ['route', 'endpoint', 'result'], registers });
+    this.shadowFields = new Counter({ name: `${p}shadow_field_differences_total`, help: 'Field differences between primary and candidate, by verdict at the time they were counted.', labelNames: ['route', 'endpoint', 'field', 'verdict'], registers });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
@@ -122,6 +126,22 @@ export class Metrics {
       this.targets.set(key, m);
     }
     return m;
+  }
+
+  /** Records one upstream timing off the request path (shadow backends). */
+  upstreamTiming(route: string, target: string, role: UpstreamRole, ttfbMs: number, totalMs: number): void {
+    this.ttfbSeconds.labels(route, target, role).observe(ttfbMs / 1000);
+    this.durationSeconds.labels(route, target, role).observe(totalMs / 1000);
+  }
+
+  /** Counts one shadowed request's result. */
+  shadowComparison(route: string, endpoint: string, result: string): void {
+    this.shadowComparisons.labels(route, endpoint, result).inc();
+  }
+
+  /** Counts one field difference. */
+  shadowField(route: string, endpoint: string, field: string, verdict: string): void {
+    this.shadowFields.labels(route, endpoint, field, verdict).inc();
   }
 
   /** Count a client request that ended with a doppel error. */

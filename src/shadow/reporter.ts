@@ -1,0 +1,166 @@
+/**
+ * The comparison queue: shadowed exchanges wait here (bounded; overflow is counted as
+ * skipped) and are compared off the request path, one at a time, then recorded in the
+ * {@link ShadowAggregator}, the Prometheus counters and the log.
+ */
+import type { RouteSpec } from '../config/types.js';
+import type { Logger } from '../core/logger.js';
+import type { Exchange } from '../core/proxy.js';
+import { compareResponses } from '../compare/index.js';
+import type { Difference } from '../compare/types.js';
+import type { ShadowAggregator } from '../report/aggregate.js';
+import type { ShadowOutcome } from '../report/aggregate-types.js';
+import type { Metrics } from '../report/metrics.js';
+import { clipValue, defaultRedact } from '../report/aggregate-report.js';
+import type { BackendResult } from './backend.js';
+
+/** One shadowed exchange, ready to compare. */
+export interface ShadowJob {
+  route: RouteSpec;
+  method: string;
+  url: string;
+  at: number;
+  primary: BackendResult;
+  candidates: { name: string; result: BackendResult }[];
+  secondary: BackendResult | null;
+}
+
+export interface ReporterOptions {
+  aggregator: ShadowAggregator;
+  metrics: Metrics;
+  logger: Logger;
+  /** Jobs waiting at most (default 1024); more are skipped and counted. */
+  maxQueue?: number;
+  /** Regression log lines per (endpoint, field) at most (default 5). */
+  logsPerField?: number;
+}
+
+/** What recording needs of a job. */
+type JobMeta = Pick<ShadowJob, 'route' | 'method' | 'url' | 'at'> & { primary: BackendResult | null; secondary: BackendResult | null };
+
+const timing = (r: BackendResult) => ({ ttfb: r.ttfb, total: r.total });
+
+/**
+ * Compares shadowed exchanges in the background.
+ *
+ * @example
+ * ```ts
+ * const reporter = new ShadowReporter({ aggregator, metrics, logger });
+ * reporter.submit(job);
+ * await reporter.idle();
+ * ```
+ */
+export class ShadowReporter {
+  private readonly queue: ShadowJob[] = [];
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly logged = new Map<string, number>();
+  private readonly maxQueue: number;
+  private readonly logsPerField: number;
+
+  constructor(private readonly options: ReporterOptions) {
+    this.maxQueue = options.maxQueue ?? 1024;
+    this.logsPerField = options.logsPerField ?? 5;
+  }
+
+  /** Queues a job; when the queue is full the job is counted as skipped. */
+  submit(job: ShadowJob): void {
+    if (this.queue.length >= this.maxQueue) {
+      for (const c of job.candidates) this.record(job, c.name, 'skipped', [], null, c.result);
+      return;
+    }
+    this.queue.push(job);
+    if (!this.running) {
+      this.running = true;
+      setImmediate(() => void this.drain());
+    }
+  }
+
+  /** Counts a request that was sampled but not shadowed (limits). */
+  skip(route: RouteSpec, ex: Exchange, candidates: string[], reason: string): void {
+    const meta: JobMeta = { route, method: ex.method, url: ex.url, at: Date.now(), primary: null, secondary: null };
+    for (const name of candidates) this.record(meta, name, 'skipped', [], null, null);
+    this.options.logger.debug({ route: route.name, reason }, 'shadow request skipped');
+  }
+
+  /** Jobs waiting. */
+  get pending(): number {
+    return this.queue.length + (this.running ? 1 : 0);
+  }
+
+  /** Resolves when the queue is empty. */
+  idle(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      try {
+        await this.compare(job);
+      } catch (err) {
+        this.options.logger.error({ err: (err as Error).message, route: job.route.name }, 'comparison failed');
+      }
+    }
+    this.running = false;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async compare(job: ShadowJob): Promise<void> {
+    const rules = job.route.shadow!.compare;
+    const m = this.options.metrics;
+    const routeName = job.route.name;
+    for (const c of job.candidates) if (c.result.ok) m.upstreamTiming(routeName, c.name, 'candidate', c.result.ttfb, c.result.total);
+    if (job.secondary?.ok) m.upstreamTiming(routeName, 'secondary', 'secondary', job.secondary.ttfb, job.secondary.total);
+    if (!job.primary.ok) {
+      for (const c of job.candidates) this.record(job, c.name, 'error', [], null, c.result);
+      return;
+    }
+    let noise: Difference[] | null = null;
+    if (job.secondary !== null && job.secondary.ok) noise = (await compareResponses(job.primary.response, job.secondary.response, rules)).differences;
+    for (const c of job.candidates) {
+      if (!c.result.ok) {
+        this.record(job, c.name, 'error', [], noise, c.result);
+        continue;
+      }
+      const result = await compareResponses(job.primary.response, c.result.response, rules);
+      this.record(job, c.name, 'compared', result.differences, noise, c.result);
+    }
+  }
+
+  private record(job: JobMeta, candidate: string, result: ShadowOutcome['result'], raw: Difference[], noise: Difference[] | null, c: BackendResult | null): void {
+    const outcome: ShadowOutcome = {
+      route: job.route.name,
+      endpoint: job.route.endpoint,
+      method: job.method,
+      url: job.url,
+      candidate,
+      result,
+      raw,
+      noise,
+      timings: {
+        primary: job.primary ? timing(job.primary) : { ttfb: 0, total: 0 },
+        candidate: c ? timing(c) : undefined,
+        secondary: job.secondary ? timing(job.secondary) : undefined,
+      },
+      at: job.at,
+    };
+    const rec = this.options.aggregator.record(outcome);
+    this.options.metrics.shadowComparison(job.route.name, rec.endpoint, rec.result);
+    for (const f of rec.fields) this.options.metrics.shadowField(job.route.name, rec.endpoint, f.field, f.verdict);
+    if (rec.result !== 'regression') return;
+    for (const f of rec.fields) {
+      if (f.verdict !== 'regression') continue;
+      const key = `${job.route.name}\u0000${rec.endpoint}\u0000${f.field}`;
+      const n = this.logged.get(key) ?? 0;
+      if (n >= this.logsPerField) continue;
+      this.logged.set(key, n + 1);
+      const d = raw.find((x) => x.kind === f.kind);
+      this.options.logger.warn(
+        { route: job.route.name, endpoint: rec.endpoint, candidate, field: f.field, kind: f.kind, method: job.method, url: job.url, primary: clipValue(defaultRedact(f.field, d?.primary), 200).value, candidateValue: clipValue(defaultRedact(f.field, d?.candidate), 200).value },
+        'shadow regression',
+      );
+    }
+  }
+}
