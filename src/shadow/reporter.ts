@@ -31,12 +31,17 @@ export interface ReporterOptions {
   logger: Logger;
   /** Jobs waiting at most (default 1024); more are skipped and counted. */
   maxQueue?: number;
+  /** Captured body bytes waiting at most (default 64 MiB); more are skipped and counted. */
+  maxQueueBytes?: number;
   /** Regression log lines per (endpoint, field) at most (default 5). */
   logsPerField?: number;
 }
 
 /** What recording needs of a job. */
 type JobMeta = Pick<ShadowJob, 'route' | 'method' | 'url' | 'at'> & { primary: BackendResult | null; secondary: BackendResult | null };
+
+const bodyBytes = (r: BackendResult | null): number => (r?.ok ? r.response.body.length : 0);
+const jobBytes = (job: ShadowJob): number => bodyBytes(job.primary) + bodyBytes(job.secondary) + job.candidates.reduce((n, c) => n + bodyBytes(c.result), 0);
 
 const timing = (r: BackendResult) => ({ ttfb: r.ttfb, total: r.total });
 
@@ -56,19 +61,25 @@ export class ShadowReporter {
   private idleWaiters: (() => void)[] = [];
   private readonly logged = new Map<string, number>();
   private readonly maxQueue: number;
+  private readonly maxQueueBytes: number;
+  private queuedBytes = 0;
   private readonly logsPerField: number;
 
   constructor(private readonly options: ReporterOptions) {
     this.maxQueue = options.maxQueue ?? 1024;
+    this.maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
     this.logsPerField = options.logsPerField ?? 5;
   }
 
   /** Queues a job; when the queue is full the job is counted as skipped. */
   submit(job: ShadowJob): void {
-    if (this.queue.length >= this.maxQueue) {
+    const bytes = jobBytes(job);
+    if (this.queue.length >= this.maxQueue || this.queuedBytes + bytes > this.maxQueueBytes) {
       for (const c of job.candidates) this.record(job, c.name, 'skipped', [], null, c.result);
+      this.options.logger.debug({ route: job.route.name }, 'comparison queue full; comparison skipped (DOPPEL_ERR_SHADOW_QUEUE_FULL)');
       return;
     }
+    this.queuedBytes += bytes;
     this.queue.push(job);
     if (!this.running) {
       this.running = true;
@@ -97,6 +108,7 @@ export class ShadowReporter {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const job = this.queue.shift()!;
+      this.queuedBytes -= jobBytes(job);
       try {
         await this.compare(job);
       } catch (err) {

@@ -1,5 +1,7 @@
 /** Builders of resolved configurations for tests, with the documented defaults. */
-import type { MirrorTargetSpec, ResolvedConfig, RouteSpec } from '../../src/config/types.js';
+import type { MirrorTargetSpec, ResolvedConfig, RouteSpec, ShadowBackendSpec, ShadowSpec } from '../../src/config/types.js';
+import type { CompareRules } from '../../src/compare/types.js';
+import { defaultCompareRules } from '../../src/compare/defaults.js';
 
 export function target(url: string, over: Partial<MirrorTargetSpec> = {}): MirrorTargetSpec {
   return {
@@ -30,6 +32,25 @@ export function config(routes: RouteSpec[], over: Partial<ResolvedConfig> = {}):
     log: { level: 'silent' },
     timeouts: { connect: 2_000, primary: 5_000, idle: 5_000, clientHeaders: 10_000, shutdownGrace: 2_000, mirrorGrace: 500 },
     routes,
+    ...over,
+  };
+}
+
+export function backendSpec(url: string, name = new URL(url).host): ShadowBackendSpec {
+  return { name, url, headers: { set: {}, remove: [] }, rewrite: {}, host: 'target' };
+}
+
+export function shadowSpec(candidate: string, secondary?: string, over: Partial<ShadowSpec> = {}, compare: Partial<CompareRules> = {}): ShadowSpec {
+  return {
+    candidates: [backendSpec(candidate, 'candidate')],
+    secondary: secondary ? backendSpec(secondary, 'secondary') : undefined,
+    sample: { percent: 100, mode: 'counter' },
+    methods: ['GET', 'HEAD', 'OPTIONS'],
+    timeout: 5_000,
+    maxInFlight: 256,
+    maxBodySize: 1024 * 1024,
+    compare: { ...defaultCompareRules(), ...compare },
+    noise: { relative: 0.2, absolute: 0.0003 },
     ...over,
   };
 }
