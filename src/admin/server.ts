@@ -44,6 +44,8 @@ export class AdminServer {
   private readonly prefixes: { method: string; prefix: string; handler: AdminHandler }[] = [];
   /** Paths served without the token (health checks). */
   private readonly open = new Set(['/healthz', '/readyz']);
+  /** Path prefixes served without the token (static files of the dashboard). */
+  private readonly openPrefixes: string[] = [];
 
   constructor(private readonly options: { token?: string }) {
     this.server = http.createServer((req, res) => void this.dispatch(req, res));
@@ -62,11 +64,25 @@ export class AdminServer {
     return this;
   }
 
+  /**
+   * Serves `path` without the token; a path ending in `/` opens every path under it too
+   * (`'/assets/'`). Only for public files such as the dashboard page, never for data.
+   */
+  allowAnonymous(path: string): this {
+    if (path.endsWith('/') && path !== '/') this.openPrefixes.push(path);
+    else this.open.add(path);
+    return this;
+  }
+
+  private isOpen(pathname: string): boolean {
+    return this.open.has(pathname) || this.openPrefixes.some((p) => pathname.startsWith(p));
+  }
+
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://admin');
       const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-      if (this.options.token && !this.open.has(url.pathname) && !tokenMatches(req.headers.authorization, this.options.token)) {
+      if (this.options.token && !this.isOpen(url.pathname) && !tokenMatches(req.headers.authorization, this.options.token)) {
         res.setHeader('www-authenticate', 'Bearer realm="doppel"');
         return sendAdminError(res, new DoppelError('DOPPEL_ERR_ADMIN_UNAUTHORIZED'));
       }
