@@ -1,0 +1,68 @@
+/**
+ * Default values of the configuration. Every function returns a fresh object, so callers
+ * may change what they get.
+ */
+import type { CompareRules } from '../compare/types.js';
+import type { HostPort, MirrorTargetSpec, SampleSpec, ShadowSpec, TimeoutSpec } from './types.js';
+
+/** One mebibyte, the default of every body size limit. */
+export const MIB = 1024 * 1024;
+
+/** `127.0.0.1:8080`. */
+export const defaultListen = (): HostPort => ({ host: '127.0.0.1', port: 8080 });
+
+/** `127.0.0.1:9090`. */
+export const defaultAdminListen = (): HostPort => ({ host: '127.0.0.1', port: 9090 });
+
+/** Proxy timeouts, in ms. */
+export const defaultTimeouts = (): TimeoutSpec => ({
+  connect: 5000,
+  primary: 30_000,
+  idle: 30_000,
+  clientHeaders: 60_000,
+  shutdownGrace: 10_000,
+  mirrorGrace: 2000,
+});
+
+/** Every request, with deterministic counter sampling. */
+export const defaultSample = (): SampleSpec => ({ percent: 100, mode: 'counter' });
+
+/** Defaults of a mirror target (everything except `name` and `url`). */
+export const defaultMirrorOptions = (): Omit<MirrorTargetSpec, 'name' | 'url'> => ({
+  sample: defaultSample(),
+  timeout: 5000,
+  maxBodySize: MIB,
+  maxInFlight: 256,
+  copyBody: true,
+  headers: { set: {}, remove: [] },
+  rewrite: {},
+  host: 'original',
+  breaker: { failures: 5, cooldown: 10_000 },
+});
+
+/**
+ * Default comparison rules: compare status, headers (minus the built-in ignore list) and
+ * bodies; arrays in order; no tolerance; bodies over 1 MiB compared by length and hash.
+ */
+export const defaultCompareRules = (): CompareRules => ({
+  status: true,
+  headers: { enabled: true, include: null, ignore: [] },
+  body: true,
+  jq: [],
+  ignore: [],
+  arrays: { mode: 'ordered' },
+  arraysAt: [],
+  numericTolerance: 0,
+  maxCompareSize: MIB,
+});
+
+/** Defaults of a shadow section (everything except the backends). */
+export const defaultShadowOptions = (): Omit<ShadowSpec, 'candidates' | 'secondary'> => ({
+  sample: defaultSample(),
+  methods: ['GET', 'HEAD', 'OPTIONS'],
+  timeout: 5000,
+  maxInFlight: 256,
+  maxBodySize: MIB,
+  compare: defaultCompareRules(),
+  noise: { relative: 0.2, absolute: 0.0003 },
+});
