@@ -120,6 +120,14 @@ export function rawHeader(raw: readonly string[], lowerName: string): string | u
   return undefined;
 }
 
+/** True when any value of the header (case-insensitive name) contains `text`; repeated lines all count. */
+export function rawHeaderIncludes(raw: readonly string[], lowerName: string, text: string): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === lowerName.length && raw[i].toLowerCase() === lowerName && raw[i + 1].includes(text)) return true;
+  }
+  return false;
+}
+
 /** Lower-cased header record from a flat raw array (repeated names joined as arrays). */
 export function rawToRecord(raw: ReadonlyArray<Buffer | string>): Record<string, string | string[]> {
   const rec: Record<string, string | string[]> = {};

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ResolvedConfig } from '../config/types.js';
 import { DoppelError } from './errors.js';
-import { forwardRequestHeaders, rawHeader } from './headers.js';
+import { forwardRequestHeaders, rawHeader, rawHeaderIncludes } from './headers.js';
 import { fanOut, type BodySink } from '../mirror/body.js';
 import { MIRROR_MARKER, type CopySource } from '../mirror/copy.js';
 import type { MirrorHooks } from '../mirror/target.js';
@@ -125,8 +125,7 @@ export class DoppelProxy {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const via = rawHeader(raw, 'via');
-    if (via !== undefined && via.includes(this.instance)) return this.fail(req, res, '-', new DoppelError('DOPPEL_ERR_LOOP'));
+    if (rawHeaderIncludes(raw, 'via', this.instance)) return this.fail(req, res, '-', new DoppelError('DOPPEL_ERR_LOOP'));
     const clientIp = req.socket.remoteAddress ?? '';
     const header = (name: string): string | undefined => rawHeader(raw, name);
     const fwd = forwardRequestHeaders(raw, { clientIp, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', via: this.via });

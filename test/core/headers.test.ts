@@ -1,7 +1,7 @@
 /** Hop-by-hop headers stop at doppel (both ways); forwarding headers are added. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forwardRequestHeaders, forwardResponseHeaders, isHopByHop, rawHeader } from '../../src/core/headers.js';
+import { forwardRequestHeaders, forwardResponseHeaders, isHopByHop, rawHeader, rawHeaderIncludes } from '../../src/core/headers.js';
 import { config, route } from '../helpers/config.js';
 import { startUpstream, type Upstream } from '../helpers/servers.js';
 import { parseHead, rawExchange, send, startProxy, type Doppel } from '../helpers/client.js';
@@ -53,6 +53,9 @@ describe('forwardRequestHeaders', () => {
     for (const h of ['authorization', 'cookie', 'content-length', 'x-forwarded-for']) assert.equal(isHopByHop(h), false, h);
     assert.equal(rawHeader(['A', '1', 'Content-Type', 'text/plain', 'content-type', 'x'], 'content-type'), 'text/plain');
     assert.equal(rawHeader(['A', '1'], 'b'), undefined);
+    const via = ['Via', '1.0 edge', 'VIA', '1.1 doppel-abc'];
+    assert.equal(rawHeaderIncludes(via, 'via', 'doppel-abc'), true);
+    assert.equal(rawHeaderIncludes(via, 'via', 'doppel-xyz'), false);
   });
 });
 
