@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { DoppelProxy } from '../core/proxy.js';
 import type { TimeoutSpec } from '../config/types.js';
 import { ERRORS } from '../core/errors.js';
@@ -15,6 +16,21 @@ function clientErrorResponse(code: 'DOPPEL_ERR_BAD_REQUEST' | 'DOPPEL_ERR_REQUES
 }
 
 /**
+ * The proxy's HTTP server. Upgraded connections (WebSocket tunnels) leave node:http's
+ * connection tracking, so they are tracked here and `closeAllConnections()` ends them too.
+ */
+export class ProxyServer extends http.Server {
+  /** Client sockets joined to an upstream after a `101`. */
+  readonly tunnels = new Set<Duplex>();
+
+  override closeAllConnections(): void {
+    super.closeAllConnections();
+    for (const socket of this.tunnels) socket.destroy();
+    this.tunnels.clear();
+  }
+}
+
+/**
  * Creates the proxy's HTTP server around a {@link DoppelProxy}.
  *
  * @example
@@ -23,8 +39,8 @@ function clientErrorResponse(code: 'DOPPEL_ERR_BAD_REQUEST' | 'DOPPEL_ERR_REQUES
  * server.listen(8080, '127.0.0.1');
  * ```
  */
-export function createProxyServer(proxy: DoppelProxy, timeouts: TimeoutSpec): http.Server {
-  const server = http.createServer(
+export function createProxyServer(proxy: DoppelProxy, timeouts: TimeoutSpec): ProxyServer {
+  const server = new ProxyServer(
     {
       // Uploads stream for as long as they take; only the header phase is bounded.
       requestTimeout: 0,
@@ -41,6 +57,6 @@ export function createProxyServer(proxy: DoppelProxy, timeouts: TimeoutSpec): ht
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     socket.end(timeout ? clientErrorResponse('DOPPEL_ERR_REQUEST_TIMEOUT', 408) : clientErrorResponse('DOPPEL_ERR_BAD_REQUEST', tooLarge ? 431 : 400));
   });
-  server.on('upgrade', (req, socket, head) => handleUpgrade(proxy.routes, req, socket, head));
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(proxy, req, socket, head, server.tunnels));
   return server;
 }
