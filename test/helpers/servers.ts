@@ -23,7 +23,7 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-export type Responder = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
+export type Responder = (req: IncomingMessage, res: ServerResponse, body: Buffer) => unknown;
 
 const defaultResponder: Responder = (req, res, body) => {
   const payload = JSON.stringify({ method: req.method, url: req.url, bytes: body.length });
