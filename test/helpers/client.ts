@@ -28,6 +28,29 @@ export async function startProxy(cfg: ResolvedConfig, options: StartOptions = {}
   };
 }
 
+export interface Served {
+  url: string;
+  port: number;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+/** A plain node:http server on a free loopback port, for upstreams that need their own request handling. */
+export function serve(handler: http.RequestListener): Promise<Served> {
+  const server = http.createServer(handler);
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      const close = (): Promise<void> =>
+        new Promise((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+      resolve({ url: `http://127.0.0.1:${port}`, port, server, close });
+    });
+  });
+}
+
 export interface Reply {
   status: number;
   statusMessage: string;
