@@ -2,7 +2,7 @@
  * Default values of the configuration. Every function returns a fresh object, so callers
  * may change what they get.
  */
-import type { CompareRules } from '../compare/types.js';
+import { defaultCompareRules } from '../compare/defaults.js';
 import type { HostPort, MirrorTargetSpec, SampleSpec, ShadowSpec, TimeoutSpec } from './types.js';
 
 /** One mebibyte, the default of every body size limit. */
@@ -40,21 +40,8 @@ export const defaultMirrorOptions = (): Omit<MirrorTargetSpec, 'name' | 'url'> =
   breaker: { failures: 5, cooldown: 10_000 },
 });
 
-/**
- * Default comparison rules: compare status, headers (minus the built-in ignore list) and
- * bodies; arrays in order; no tolerance; bodies over 1 MiB compared by length and hash.
- */
-export const defaultCompareRules = (): CompareRules => ({
-  status: true,
-  headers: { enabled: true, include: null, ignore: [] },
-  body: true,
-  jq: [],
-  ignore: [],
-  arrays: { mode: 'ordered' },
-  arraysAt: [],
-  numericTolerance: 0,
-  maxCompareSize: MIB,
-});
+/** Default comparison rules come from the comparison engine. */
+export { defaultCompareRules } from '../compare/defaults.js';
 
 /** Defaults of a shadow section (everything except the backends). */
 export const defaultShadowOptions = (): Omit<ShadowSpec, 'candidates' | 'secondary'> => ({
