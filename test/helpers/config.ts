@@ -2,22 +2,10 @@
 import type { MirrorTargetSpec, ResolvedConfig, RouteSpec, ShadowBackendSpec, ShadowSpec } from '../../src/config/types.js';
 import type { CompareRules } from '../../src/compare/types.js';
 import { defaultCompareRules } from '../../src/compare/defaults.js';
+import { defaultMirrorOptions } from '../../src/config/defaults.js';
 
 export function target(url: string, over: Partial<MirrorTargetSpec> = {}): MirrorTargetSpec {
-  return {
-    name: over.name ?? new URL(url).host,
-    url,
-    sample: { percent: 100, mode: 'counter' },
-    timeout: 5_000,
-    maxBodySize: 1024 * 1024,
-    maxInFlight: 256,
-    copyBody: true,
-    headers: { set: {}, remove: [] },
-    rewrite: {},
-    host: 'target',
-    breaker: { failures: 5, cooldown: 10_000 },
-    ...over,
-  };
+  return { name: new URL(url).host, url, ...defaultMirrorOptions(), ...over };
 }
 
 export function route(primary: string, mirrors: MirrorTargetSpec[] = [], over: Partial<RouteSpec> = {}): RouteSpec {

@@ -1,29 +1,22 @@
 /** The go-mizu mirror middleware's test table, as behaviour of the proxy. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { config, route, target } from '../helpers/config.js';
-import { startUpstream, deadPort, eventually, sleep } from '../helpers/servers.js';
+import { deadPort, eventually, sleep } from '../helpers/servers.js';
 import { request, sha256 } from '../helpers/request.js';
 import { startStack } from '../helpers/stack.js';
+import { cleanup } from '../helpers/cleanup.js';
 import type { DoppelError } from '../../src/core/errors.js';
 import type { MirrorResponse } from '../../src/mirror/target.js';
 
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c();
-});
-async function upstream(...args: Parameters<typeof startUpstream>) {
-  const u = await startUpstream(...args);
-  closers.push(u.close);
-  return u;
-}
+const { add, upstream } = cleanup();
 
 test('a single target receives the request: method, path, query, headers and X-Mirrored-From', async () => {
   const primary = await upstream();
   const mirror = await upstream();
   const s = await startStack(config([route(primary.url, [target(mirror.url)])]));
-  closers.push(s.close);
+  add(s.close);
   const reply = await request(s.base, '/users/7?fields=name', { method: 'PUT', headers: { host: 'api.example.com', 'x-custom': 'abc', 'content-type': 'text/plain' }, body: 'hello' });
   assert.equal(reply.status, 200);
   const [got] = await mirror.waitFor(1);
@@ -45,7 +38,7 @@ test('async: the client is answered before a slow mirror finishes', async () => 
     res.end('late');
   });
   const s = await startStack(config([route(primary.url, [target(mirror.url)])]));
-  closers.push(s.close);
+  add(s.close);
   const reply = await request(s.base, '/slow');
   const answeredAt = Date.now();
   assert.equal(reply.status, 200);
@@ -68,7 +61,7 @@ test('50% counter sampling mirrors exactly every other request; random stays wit
       ]),
     ]),
   );
-  closers.push(s.close);
+  add(s.close);
   for (let i = 0; i < 400; i++) await request(s.base, `/n/${i}`);
   await counted.waitFor(200);
   await sleep(100);
@@ -84,7 +77,7 @@ test('multiple targets all receive every request', async () => {
   const primary = await upstream();
   const mirrors = [await upstream(), await upstream(), await upstream()];
   const s = await startStack(config([route(primary.url, mirrors.map((m, i) => target(m.url, { name: `m${i}` })))]));
-  closers.push(s.close);
+  add(s.close);
   for (let i = 0; i < 5; i++) await request(s.base, `/multi/${i}`);
   for (const m of mirrors) {
     await m.waitFor(5);
@@ -104,7 +97,7 @@ test('onError fires for a failing target and onSuccess gets the status', async (
   const s = await startStack(config([route(primary.url, [target(ok.url, { name: 'ok' }), target(dead, { name: 'dead' })])]), {
     hooks: { onError: (t, e) => errors.push([t, e]), onSuccess: (t, r) => successes.push([t, r]) },
   });
-  closers.push(s.close);
+  add(s.close);
   const reply = await request(s.base, '/hooks');
   assert.equal(reply.status, 200);
   await eventually(() => errors.length === 1 && successes.length === 1, 3_000, 'hooks');
@@ -119,7 +112,7 @@ test('bodies are copied byte-identical, fixed-length and chunked', async () => {
   const primary = await upstream();
   const mirror = await upstream();
   const s = await startStack(config([route(primary.url, [target(mirror.url)])]));
-  closers.push(s.close);
+  add(s.close);
   const fixed = randomBytes(300_000);
   await request(s.base, '/fixed', { method: 'POST', body: fixed });
   const parts = Array.from({ length: 20 }, () => randomBytes(10_000));
@@ -138,7 +131,7 @@ test('no body is sent when body copying is off', async () => {
   const primary = await upstream();
   const mirror = await upstream();
   const s = await startStack(config([route(primary.url, [target(mirror.url, { copyBody: false })])]));
-  closers.push(s.close);
+  add(s.close);
   await request(s.base, '/nobody', { method: 'POST', body: 'secret payload' });
   const [got] = await mirror.waitFor(1);
   assert.equal(got.method, 'POST');

@@ -1,5 +1,5 @@
 /** Mirror limits: body size, in-flight, rate, circuit breaker, timeout, loop protection, hash sampling. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
@@ -7,19 +7,12 @@ import { randomBytes } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { config, route, target } from '../helpers/config.js';
-import { startUpstream, deadPort, eventually, sleep } from '../helpers/servers.js';
+import { deadPort, eventually, sleep } from '../helpers/servers.js';
 import { metricValue, request, sha256 } from '../helpers/request.js';
 import { startStack } from '../helpers/stack.js';
+import { cleanup } from '../helpers/cleanup.js';
 
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c();
-});
-async function upstream(...args: Parameters<typeof startUpstream>) {
-  const u = await startUpstream(...args);
-  closers.push(u.close);
-  return u;
-}
+const { add, upstream } = cleanup();
 /** A server that accepts requests and never answers. */
 async function blackHole(): Promise<{ url: string; seen: () => number }> {
   let seen = 0;
@@ -28,7 +21,7 @@ async function blackHole(): Promise<{ url: string; seen: () => number }> {
   server.on('connection', (s) => sockets.add(s));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  closers.push(async () => {
+  add(async () => {
     for (const s of sockets) s.destroy();
     await new Promise((r) => server.close(r));
   });
@@ -40,7 +33,7 @@ test('a body over maxBodySize reaches the primary intact and is not mirrored (fi
   const primary = await upstream();
   const mirror = await upstream();
   const s = await startStack(config([route(primary.url, [target(mirror.url, { name: 'm', maxBodySize: 100_000 })])]));
-  closers.push(s.close);
+  add(s.close);
   const big = randomBytes(250_000);
   assert.equal((await request(s.base, '/big', { method: 'POST', body: big })).status, 200);
   const parts = Array.from({ length: 25 }, () => randomBytes(10_000));
@@ -60,7 +53,7 @@ test('maxInFlight: copies beyond the limit are dropped and counted; memory stays
   const primary = await upstream();
   const hole = await blackHole();
   const s = await startStack(config([route(primary.url, [target(hole.url, { name: 'hole', maxInFlight: 20, timeout: 60_000 })])]));
-  closers.push(s.close);
+  add(s.close);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const runBatch = async (n: number) => {
     const jobs: Promise<unknown>[] = [];
@@ -90,7 +83,7 @@ test('rate caps copies per second; the rest are dropped_rate', async () => {
   const primary = await upstream();
   const mirror = await upstream();
   const s = await startStack(config([route(primary.url, [target(mirror.url, { name: 'r', rate: 5 })])]));
-  closers.push(s.close);
+  add(s.close);
   for (let i = 0; i < 30; i++) await request(s.base, `/rate/${i}`);
   const ok = await outcome(s.admin, 'r', 'ok');
   const dropped = await outcome(s.admin, 'r', 'dropped_rate');
@@ -102,7 +95,7 @@ test('circuit breaker opens after consecutive failures and probes after the cool
   const primary = await upstream();
   const dead = `http://127.0.0.1:${await deadPort()}`;
   const s = await startStack(config([route(primary.url, [target(dead, { name: 'dead', breaker: { failures: 3, cooldown: 300 } })])]));
-  closers.push(s.close);
+  add(s.close);
   for (let i = 0; i < 3; i++) {
     await request(s.base, `/cb/${i}`);
     await eventually(async () => (await outcome(s.admin, 'dead', 'error')) === i + 1, 2_000, 'error counted');
@@ -121,7 +114,7 @@ test('a mirror over its timeout is cut off and counted as timeout', async () => 
   const hole = await blackHole();
   const codes: string[] = [];
   const s = await startStack(config([route(primary.url, [target(hole.url, { name: 'slow', timeout: 150 })])]), { hooks: { onError: (_t, e) => codes.push(e.code) } });
-  closers.push(s.close);
+  add(s.close);
   const reply = await request(s.base, '/t');
   assert.equal(reply.status, 200);
   await eventually(() => codes.length === 1, 2_000, 'timeout');
@@ -134,7 +127,7 @@ test('a request already carrying X-Mirrored-From is not mirrored again', async (
   const primary = await upstream();
   const mirror = await upstream();
   const s = await startStack(config([route(primary.url, [target(mirror.url)])]));
-  closers.push(s.close);
+  add(s.close);
   await request(s.base, '/looped', { headers: { 'x-mirrored-from': 'elsewhere' } });
   await request(s.base, '/fresh');
   await mirror.waitFor(1);
@@ -147,7 +140,7 @@ test('hash sampling keeps each user consistently in or out', async () => {
   const primary = await upstream();
   const mirror = await upstream();
   const s = await startStack(config([route(primary.url, [target(mirror.url, { sample: { percent: 50, mode: 'hash', key: { source: 'header', name: 'x-user-id' } } })])]));
-  closers.push(s.close);
+  add(s.close);
   const users = Array.from({ length: 60 }, (_, i) => `user-${i}`);
   for (let round = 0; round < 3; round++) for (const u of users) await request(s.base, `/u?round=${round}`, { headers: { 'x-user-id': u } });
   await sleep(200);

@@ -1,28 +1,21 @@
 /** The nginx-tests mirror cases, as behaviour of the proxy. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { config, route, target } from '../helpers/config.js';
-import { startUpstream, sleep } from '../helpers/servers.js';
+import { sleep } from '../helpers/servers.js';
 import { request } from '../helpers/request.js';
 import { startStack } from '../helpers/stack.js';
+import { cleanup } from '../helpers/cleanup.js';
 
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c();
-});
-async function upstream(...args: Parameters<typeof startUpstream>) {
-  const u = await startUpstream(...args);
-  closers.push(u.close);
-  return u;
-}
+const { add, upstream } = cleanup();
 
 test('two mirrors both receive every request, each in the order sent, with the body', async () => {
   const primary = await upstream();
   const a = await upstream();
   const b = await upstream();
   const s = await startStack(config([route(primary.url, [target(a.url, { name: 'a' }), target(b.url, { name: 'b' })])]));
-  closers.push(s.close);
+  add(s.close);
   for (let i = 0; i < 10; i++) await request(s.base, `/seq/${i}`, { method: 'POST', body: `body-${i}` });
   await a.waitFor(10);
   await b.waitFor(10);
@@ -41,7 +34,7 @@ test('mirror off on a nested route: that route is not copied, its parent is', as
       route(primary.url, [target(mirror.url)], { name: 'api', match: { path: { type: 'prefix', value: '/api' } } }),
     ]),
   );
-  closers.push(s.close);
+  add(s.close);
   await request(s.base, '/api/internal/x');
   await request(s.base, '/api/public/y');
   await mirror.waitFor(1);
@@ -57,7 +50,7 @@ test('a delayed mirror delays neither the main request nor the next one on the s
     res.end('slow');
   });
   const s = await startStack(config([route(primary.url, [target(slow.url)])]));
-  closers.push(s.close);
+  add(s.close);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const first = await request(s.base, '/first', { agent });

@@ -1,23 +1,16 @@
 /** Several labelled candidates, candidate-only rewrites, methods and size limits of shadow testing. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { config, route, shadowSpec, backendSpec } from '../helpers/config.js';
-import { startUpstream, sleep } from '../helpers/servers.js';
+import { sleep } from '../helpers/servers.js';
 import { request } from '../helpers/request.js';
 import { startStack } from '../helpers/stack.js';
+import { cleanup } from '../helpers/cleanup.js';
 import type { EndpointReport } from '../../src/report/aggregate-types.js';
 
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c();
-});
-async function upstream(...args: Parameters<typeof startUpstream>) {
-  const u = await startUpstream(...args);
-  closers.push(u.close);
-  return u;
-}
+const { add, upstream } = cleanup();
 const json = (value: (req: IncomingMessage) => unknown) => (req: IncomingMessage, res: ServerResponse) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(value(req)));
@@ -35,7 +28,7 @@ test('two labelled candidates are compared separately; a candidate-only rewrite 
   const spec = shadowSpec(v5.url);
   spec.candidates = [{ ...backendSpec(v5.url, 'v5'), rewrite: { path: { from: '^/v4/', to: '/v5/' } } }, backendSpec(broken.url, 'broken')];
   const s = await startStack(config([route(primary.url, [], { shadow: spec })]));
-  closers.push(s.close);
+  add(s.close);
   for (let i = 0; i < 10; i++) assert.equal((await request(s.base, `/v4/items/${i}`)).status, 200);
   await settle(s);
   assert.deepEqual(v5.received.map((r) => r.url).slice(0, 2), ['/v4/items/0', '/v4/items/1'].map((u) => u.replace('/v4/', '/v5/')));
@@ -59,7 +52,7 @@ test('side-effect methods are shadowed only when listed; the body reaches the ca
       route(primary.url, [], { name: 'reads', shadow: shadowSpec(candidate.url) }),
     ]),
   );
-  closers.push(s.close);
+  add(s.close);
   await request(s.base, '/orders', { method: 'POST', body: '{"sku":1}', headers: { 'content-type': 'application/json' } });
   await request(s.base, '/users', { method: 'POST', body: '{"name":"x"}' });
   await request(s.base, '/users', { method: 'DELETE' });
@@ -86,7 +79,7 @@ test('responses over maxCompareSize are compared by length and sha256 only', asy
       route(primary.url, [], { name: 'differs', shadow: shadowSpec(differs.url, undefined, {}, small) }),
     ]),
   );
-  closers.push(s.close);
+  add(s.close);
   const r1 = await request(s.base, '/same/blob');
   const r2 = await request(s.base, '/differs/blob');
   assert.equal(r1.body.length, 200_000);

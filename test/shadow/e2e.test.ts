@@ -1,23 +1,16 @@
 /** Shadow testing end to end: real primary, candidate and secondary servers behind doppel. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { config, route, shadowSpec } from '../helpers/config.js';
-import { startUpstream, sleep } from '../helpers/servers.js';
+import { sleep } from '../helpers/servers.js';
 import { metricValue, request } from '../helpers/request.js';
 import { startStack } from '../helpers/stack.js';
+import { cleanup } from '../helpers/cleanup.js';
 import type { EndpointReport } from '../../src/report/aggregate-types.js';
 
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c();
-});
-async function upstream(...args: Parameters<typeof startUpstream>) {
-  const u = await startUpstream(...args);
-  closers.push(u.close);
-  return u;
-}
+const { add, upstream } = cleanup();
 
 /** A user API; `changed` users get a different `tier`; timestamp and request id differ on every answer. */
 function userApi(changed: (id: number) => boolean) {
@@ -44,7 +37,7 @@ test('with a secondary: a field changed for 10% of users is a regression; timest
   const secondary = await upstream(userApi(() => false));
   const candidate = await upstream(userApi((id) => id % 10 === 3));
   const s = await startStack(config([route(primary.url, [], { shadow: shadowSpec(candidate.url, secondary.url) })]));
-  closers.push(s.close);
+  add(s.close);
   await drive(s.base, 300);
   await s.app.shadow.reporter.idle();
   await sleep(50);
@@ -73,7 +66,7 @@ test('without a secondary, ignore rules remove the noise and the regression stay
   const candidate = await upstream(userApi((id) => id % 10 === 3));
   const spec = shadowSpec(candidate.url, undefined, {}, { ignore: ['$.meta.generatedAt', '$..requestId'] });
   const s = await startStack(config([route(primary.url, [], { shadow: spec })]));
-  closers.push(s.close);
+  add(s.close);
   await drive(s.base, 100);
   await sleep(50);
   await s.app.shadow.reporter.idle();
@@ -91,7 +84,7 @@ test('the client sees only the primary, byte for byte, whatever the candidate do
   const primary = await upstream(fixed('primary'));
   const candidate = await upstream(fixed('candidate'));
   const s = await startStack(config([route(primary.url, [], { shadow: shadowSpec(candidate.url) })]));
-  closers.push(s.close);
+  add(s.close);
   const direct = await request(primary.url, '/x');
   const via = await request(s.base, '/x');
   assert.equal(via.sha256, direct.sha256);
@@ -119,7 +112,7 @@ test('a candidate that hangs or answers garbage neither delays nor alters client
       route(primary.url, [], { name: 'garbage', shadow: shadowSpec(garbage.url) }),
     ]),
   );
-  closers.push(s.close);
+  add(s.close);
   for (let i = 0; i < 20; i++) {
     for (const p of ['/hang/1', '/bad/1']) {
       const r = await request(s.base, p);
