@@ -119,8 +119,9 @@ export function endpointReport(snapshot: EndpointSnapshot, thresholds: NoiseThre
     kind: f.kind,
     differences: f.differences,
     noise: f.noise,
-    verdict: verdict({ raw: f.differences, noise: f.noise, requests }, thresholds),
+    verdict: f.mark ? 'noise' : verdict({ raw: f.differences, noise: f.noise, requests }, thresholds),
     samples: f.samples,
+    ...(f.mark ? { mark: f.mark } : {}),
   }));
   fields.sort(
     (a, b) =>

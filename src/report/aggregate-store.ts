@@ -6,7 +6,8 @@
  */
 import type { DifferenceKind } from '../compare/types.js';
 import type {
-  EndpointCounts, EndpointId, EndpointSnapshot, FieldRecord, FieldSample, LatencySeries,
+  EndpointCounts, EndpointId, EndpointSnapshot, FieldMark, FieldRecord, FieldSample, LatencySeries, MarkEntry,
+  SampleExchange,
 } from './aggregate-types.js';
 import { LatencySketch, type LatencySketchJSON } from './latency.js';
 
@@ -35,10 +36,22 @@ export interface AggregateStore {
   addLatency(id: EndpointId, series: LatencySeries, value: number): void;
   /** Merges a serialized sketch into a series. */
   mergeLatency(id: EndpointId, series: LatencySeries, sketch: LatencySketchJSON): void;
-  /** Every endpoint, as independent copies. */
+  /** Every endpoint, as independent copies (fields carry their mark). */
   list(): EndpointSnapshot[];
-  /** Removes everything. */
+  /** Removes every result: counters, fields, samples, exchanges and latency. Marks stay. */
   clear(): void;
+  /** Keeps the request and full responses that samples point at (by {@link SampleExchange.id}). */
+  addExchange(exchange: SampleExchange): void;
+  /** A kept exchange, or `undefined` when unknown or no longer kept. */
+  getExchange(id: string): Promise<SampleExchange | undefined>;
+  /** The mark of a field (`key` is `path|kind`), if any. */
+  getMark(id: EndpointId, key: string): FieldMark | undefined;
+  /** Sets (or with `null` removes) the mark of a field. */
+  setMark(id: EndpointId, key: string, mark: FieldMark | null): void;
+  /** Every mark. */
+  marks(): MarkEntry[];
+  /** Removes every mark. */
+  clearMarks(): void;
 }
 
 /** A fresh set of endpoint counters, all zero. */
@@ -51,6 +64,15 @@ interface Entry {
   counts: EndpointCounts;
   fields: Map<string, FieldRecord>;
   latency: Map<LatencySeries, LatencySketch>;
+}
+
+function markKey(id: EndpointId, key: string): string {
+  return `${endpointKey(id)}\u0000${key}`;
+}
+
+/** The key of a field record: `path|kind`, as made by `fieldKey` for folded paths. */
+export function fieldKeyOf(f: { path: string; kind: DifferenceKind }): string {
+  return `${f.path}|${f.kind}`;
 }
 
 /** The key of an endpoint in maps: unambiguous whatever the names contain. */
@@ -69,6 +91,11 @@ export function endpointKey(id: EndpointId): string {
  */
 export class MemoryAggregateStore implements AggregateStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly markMap = new Map<string, MarkEntry>();
+  private readonly exchanges = new Map<string, SampleExchange>();
+
+  /** `maxExchanges`: exchanges kept at most, the oldest go first (default 1000; 0 keeps none). */
+  constructor(private readonly options: { maxExchanges?: number } = {}) {}
 
   /** @inheritDoc */
   getCounts(id: EndpointId): EndpointCounts | undefined {
@@ -132,7 +159,10 @@ export class MemoryAggregateStore implements AggregateStore {
       return {
         ...e.id,
         counts: { ...e.counts },
-        fields: [...e.fields.values()].map((f) => ({ ...f, samples: f.samples.map((s) => ({ ...s })) })),
+        fields: [...e.fields.values()].map((f) => {
+          const mark = this.markMap.get(markKey(e.id, fieldKeyOf(f)))?.mark;
+          return { ...f, samples: f.samples.map((s) => ({ ...s })), ...(mark ? { mark } : {}) };
+        }),
         latency,
       };
     });
@@ -141,6 +171,42 @@ export class MemoryAggregateStore implements AggregateStore {
   /** @inheritDoc */
   clear(): void {
     this.entries.clear();
+    this.exchanges.clear();
+  }
+
+  /** @inheritDoc */
+  addExchange(exchange: SampleExchange): void {
+    const max = this.options.maxExchanges ?? 1000;
+    if (max <= 0) return;
+    this.exchanges.set(exchange.id, exchange);
+    while (this.exchanges.size > max) this.exchanges.delete(this.exchanges.keys().next().value!);
+  }
+
+  /** @inheritDoc */
+  getExchange(id: string): Promise<SampleExchange | undefined> {
+    return Promise.resolve(this.exchanges.get(id));
+  }
+
+  /** @inheritDoc */
+  getMark(id: EndpointId, key: string): FieldMark | undefined {
+    return this.markMap.size === 0 ? undefined : this.markMap.get(markKey(id, key))?.mark;
+  }
+
+  /** @inheritDoc */
+  setMark(id: EndpointId, key: string, mark: FieldMark | null, at = Date.now()): void {
+    const k = markKey(id, key);
+    if (mark === null) this.markMap.delete(k);
+    else this.markMap.set(k, { route: id.route, candidate: id.candidate, endpoint: id.endpoint, field: key, mark, at });
+  }
+
+  /** @inheritDoc */
+  marks(): MarkEntry[] {
+    return [...this.markMap.values()].map((m) => ({ ...m }));
+  }
+
+  /** @inheritDoc */
+  clearMarks(): void {
+    this.markMap.clear();
   }
 
   private entry(id: EndpointId): Entry {

@@ -35,6 +35,56 @@ export interface ShadowOutcome {
   timings: { primary: BackendTiming; candidate?: BackendTiming; secondary?: BackendTiming };
   /** When the request arrived, epoch ms. */
   at: number;
+  /**
+   * Builds the request and both full responses (redacted, decoded, capped) of this
+   * outcome. Called at most once, and only when one of its differences is kept as a
+   * sample; `null` when they are not available.
+   */
+  exchange?: () => SampleExchangeParts | null;
+}
+
+/** A user's decision about a field: `noise` forces the verdict noise, `ignored` drops the field before counting. */
+export type FieldMark = 'noise' | 'ignored';
+
+/** A mark as stored, with the endpoint and field key (`path|kind`) it applies to. */
+export interface MarkEntry extends EndpointId {
+  field: string;
+  mark: FieldMark;
+  /** When it was set, epoch ms. */
+  at: number;
+}
+
+/** One backend's response as kept with a sample: headers redacted, body decoded, redacted and capped. */
+export interface ResponseView {
+  status: number;
+  headers: Record<string, string | string[]>;
+  /** `json`: `body` is the parsed value; `text`: a string; `binary`, `empty`, `omitted`: `body` is null. */
+  bodyType: 'json' | 'text' | 'binary' | 'empty' | 'omitted';
+  body: unknown;
+  /** Bytes of the body as received (before decoding). */
+  size: number;
+  /** True when the body kept is shorter than the one received. */
+  truncated: boolean;
+  /** Why the body was omitted or shown differently, when it was. */
+  note?: string;
+}
+
+/** The request and both responses of a sampled exchange. */
+export interface SampleExchangeParts {
+  request: { method: string; url: string; headers: Record<string, string | string[]> };
+  primary: ResponseView;
+  candidate: ResponseView;
+}
+
+/** A sampled exchange as stored: what {@link FieldSample.id} points at. */
+export interface SampleExchange extends SampleExchangeParts {
+  id: string;
+  /** The endpoint whose sample this is. */
+  source: EndpointId;
+  /** When the request arrived, epoch ms. */
+  at: number;
+  /** The raw differences of the request (values redacted and clipped; at most 100). */
+  differences: Difference[];
 }
 
 /** How one request is classified. */
@@ -59,6 +109,8 @@ export interface RecordResult {
 
 /** One kept example of a field's difference. Values are redacted and truncated. */
 export interface FieldSample {
+  /** Id of the stored exchange (request and both full responses), when one was kept. */
+  id?: string;
   method: string;
   url: string;
   /** The concrete path of the difference, array indexes included. */
@@ -97,6 +149,8 @@ export interface FieldRecord {
   /** Requests with this field in the noise differences. */
   noise: number;
   samples: FieldSample[];
+  /** The user's mark, when the field has one. */
+  mark?: FieldMark;
 }
 
 /** Which latency series: backend and measure. */
@@ -133,6 +187,8 @@ export interface FieldReport {
   noise: number;
   verdict: Verdict;
   samples: FieldSample[];
+  /** The user's mark, when the field has one (the verdict is then `noise`). */
+  mark?: FieldMark;
 }
 
 /** TTFB and total time of one backend. */

@@ -8,6 +8,7 @@
  * side. Verdicts are computed when the report is read, from the counts at that time.
  * Storage goes through an {@link AggregateStore}.
  */
+import { randomBytes } from 'node:crypto';
 import type { Difference, DifferenceKind } from '../compare/types.js';
 import { EndpointNamer, OTHER_ENDPOINT_PATH } from './endpoint.js';
 import { DEFAULT_THRESHOLDS, OTHER_FIELD, fieldKey, foldPath, verdict, type NoiseThresholds } from './noise.js';
@@ -15,7 +16,7 @@ import { MemoryAggregateStore, type AggregateStore } from './aggregate-store.js'
 import { clipValue, compareReports, defaultRedact, endpointReport, type RedactFn } from './aggregate-report.js';
 import type {
   AggregateSnapshot, CountedField, EndpointId, EndpointReport, FieldSample, LatencySeries, RecordResult,
-  RequestClass, ShadowOutcome,
+  RequestClass, SampleExchange, SampleExchangeParts, ShadowOutcome,
 } from './aggregate-types.js';
 
 export type * from './aggregate-types.js';
@@ -68,7 +69,8 @@ export class ShadowAggregator {
   private readonly maxFields: number;
   private readonly samplesPerField: number;
   private readonly maxValue: number;
-  private readonly redact: RedactFn;
+  /** The redaction applied to every kept value (also used for log lines). */
+  readonly redact: RedactFn;
   /** (route, endpoint) pairs counted, for the endpoint cap. */
   private readonly pairs = new Set<string>();
 
@@ -113,7 +115,7 @@ export class ShadowAggregator {
       for (const d of outcome.noise) {
         if (!secondary.has(d.path)) secondary.set(d.path, d);
         const f = this.resolveField(id, d.path, d.kind);
-        if (seen.has(f.key)) continue;
+        if (seen.has(f.key) || this.store.getMark(id, f.key) === 'ignored') continue;
         seen.add(f.key);
         this.store.addFieldCounts(id, f.key, f, { differences: 0, noise: 1 });
       }
@@ -121,14 +123,23 @@ export class ShadowAggregator {
     const thresholds = this.thresholds(outcome.route);
     const fields: CountedField[] = [];
     const seen = new Set<string>();
+    let exchange: { id: string; parts: SampleExchangeParts | null; stored: boolean } | undefined;
     for (const d of outcome.raw) {
       const f = this.resolveField(id, d.path, d.kind);
-      if (seen.has(f.key)) continue;
+      const mark = this.store.getMark(id, f.key);
+      if (seen.has(f.key) || mark === 'ignored') continue;
       seen.add(f.key);
       const tally = this.store.addFieldCounts(id, f.key, f, { differences: 1, noise: 0 });
-      fields.push({ field: f.path, kind: f.kind, verdict: verdict({ raw: tally.differences, noise: tally.noise, requests: counts.compared }, thresholds) });
+      const v = mark === 'noise' ? 'noise' : verdict({ raw: tally.differences, noise: tally.noise, requests: counts.compared }, thresholds);
+      fields.push({ field: f.path, kind: f.kind, verdict: v });
       if (tally.samples < this.samplesPerField) {
-        this.store.addSample(id, f.key, this.sample(outcome, d, outcome.noise ? secondary : null), this.samplesPerField);
+        exchange ??= { id: randomBytes(12).toString('base64url'), parts: outcome.exchange?.() ?? null, stored: false };
+        const sample = this.sample(outcome, d, outcome.noise ? secondary : null);
+        if (exchange.parts) sample.id = exchange.id;
+        if (this.store.addSample(id, f.key, sample, this.samplesPerField) && exchange.parts && !exchange.stored) {
+          exchange.stored = true;
+          this.store.addExchange(this.exchange(id, exchange.id, exchange.parts, outcome));
+        }
       }
     }
     let result: RequestClass = 'match';
@@ -246,6 +257,17 @@ export class ShadowAggregator {
       this.store.addLatency(id, `${backend}.ttfb`, t.ttfb);
       this.store.addLatency(id, `${backend}.total`, t.total);
     }
+  }
+
+  private exchange(id: EndpointId, exchangeId: string, parts: SampleExchangeParts, outcome: ShadowOutcome): SampleExchange {
+    const keep = (path: string, value: unknown): unknown =>
+      value === undefined ? undefined : clipValue(this.redact(path, value), this.maxValue).value;
+    const differences = outcome.raw.slice(0, 100).map((d): Difference => {
+      const primary = keep(d.path, d.primary);
+      const candidate = keep(d.path, d.candidate);
+      return { path: d.path, kind: d.kind, ...(primary !== undefined ? { primary } : {}), ...(candidate !== undefined ? { candidate } : {}) };
+    });
+    return { id: exchangeId, source: { ...id }, at: outcome.at, ...parts, differences };
   }
 
   private sample(outcome: ShadowOutcome, d: Difference, secondary: Map<string, Difference> | null): FieldSample {
