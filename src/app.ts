@@ -89,6 +89,7 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
     mountCoreAdmin(admin, proxy);
     shadow.mount(admin);
     options.mountAdmin?.(admin, proxy);
+    (await import('./dashboard/serve.js')).mountDashboard(admin);
     adminAddress = await admin.listen(config.admin.listen);
   }
 
