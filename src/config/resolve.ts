@@ -248,6 +248,21 @@ function resolveStore(store: string, baseDir: string | undefined): string {
   return resolvePath(baseDir, store);
 }
 
+/** `store` as a location and, in the object form, its settings with defaults. */
+function resolveStoreSection(store: RawConfig['store'], baseDir: string | undefined): Pick<ResolvedConfig, 'store' | 'storeOptions'> {
+  if (store === undefined) return {};
+  if (typeof store === 'string') return { store: resolveStore(store, baseDir) };
+  return {
+    ...(store.url !== undefined ? { store: resolveStore(store.url, baseDir) } : {}),
+    storeOptions: {
+      retention: { maxAge: store.retention?.maxAge ?? 7 * 24 * 3600 * 1000, maxSamples: store.retention?.maxSamples ?? 5000 },
+      samplesPerField: store.samples?.perField ?? 5,
+      maxBodySize: store.samples?.maxBodySize ?? 64 * 1024,
+      redact: { headers: store.redact?.headers ?? [], paths: store.redact?.paths ?? [] },
+    },
+  };
+}
+
 /** Builds the resolved configuration from a parsed (schema-valid) file. */
 export function resolveConfig(raw: RawConfig, opts: ResolveOptions): ResolvedConfig {
   const routes: RouteSpec[] = [];
@@ -262,7 +277,7 @@ export function resolveConfig(raw: RawConfig, opts: ResolveOptions): ResolvedCon
     workers,
     log: { level: raw.log?.level ?? 'info' },
     timeouts: { ...defaultTimeouts(), ...stripUndefined(raw.timeouts ?? {}) },
-    ...(raw.store !== undefined ? { store: resolveStore(raw.store, opts.baseDir) } : {}),
+    ...resolveStoreSection(raw.store, opts.baseDir),
     routes,
   };
 }

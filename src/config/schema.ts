@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseHeaderCondition, parseHostPattern, parsePathShorthand } from './match.js';
 import * as u from './units.js';
+import { parseRedactPath } from '../report/redact.js';
 
 /** A schema that checks and converts one value with a {@link u.Parsed} parser. */
 function unit<T>(parse: (v: unknown) => u.Parsed<T>) {
@@ -222,6 +223,31 @@ const token = unit((v) =>
 );
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+/** A JSON path whose values are redacted before anything is stored. */
+const redactPath = unit((v) => {
+  if (typeof v !== 'string') return u.wrongType('a JSON path such as $.user.password', v);
+  try {
+    parseRedactPath(v);
+    return u.ok(v);
+  } catch (err) {
+    return u.fail((err as Error).message);
+  }
+});
+
+/** A retention age: a duration, or days such as `7d`. */
+const age = unit((v) => {
+  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*d\s*$/.exec(v) : null;
+  return m ? u.ok(Math.round(Number(m[1]) * 86_400_000)) : u.parseDuration(v);
+});
+
+/** `store`: a location, or `{ url, retention, samples, redact }`. */
+const storeObject = strict({
+  url: text.optional(),
+  retention: strict({ maxAge: age.optional(), maxSamples: unit((v) => u.parseInteger(v, 0)).optional() }).optional(),
+  samples: strict({ perField: count.optional(), maxBodySize: size.optional() }).optional(),
+  redact: strict({ headers: z.array(headerName).optional(), paths: z.array(redactPath).optional() }).optional(),
+});
+
 /** Schemas of single values, for command-line flags. */
 export const valueSchemas = { listen, adminListen, workers, logLevel, text, url, mirrorTarget, backend };
 
@@ -231,7 +257,7 @@ export const configSchema = strict({
   admin: z.union([toggle, strict({ listen: adminListen.optional(), token: token.optional() })]).optional(),
   workers: workers.optional(),
   log: strict({ level: logLevel.optional() }).optional(),
-  store: text.optional(),
+  store: z.union([text, storeObject]).optional(),
   timeouts: strict({
     connect: positiveDuration.optional(),
     primary: positiveDuration.optional(),

@@ -150,5 +150,23 @@ export interface ResolvedConfig {
   timeouts: TimeoutSpec;
   /** Store location for shadow results (SQLite path or postgres:// URL); undefined = memory only. */
   store?: string;
+  /** Retention, samples and redaction of shadow results (documented defaults when absent). */
+  storeOptions?: StoreSettings;
   routes: RouteSpec[];
+}
+
+/** `store` settings other than the location, with defaults applied. */
+export interface StoreSettings {
+  retention: {
+    /** Results older than this are deleted, ms (default 7 days; 0 = kept forever). */
+    maxAge: number;
+    /** Samples kept in the whole store at most (default 5000; 0 = unbounded). */
+    maxSamples: number;
+  };
+  /** Samples kept per endpoint and field (default 5). */
+  samplesPerField: number;
+  /** Longest body kept with a sample, bytes of text (default 64 KiB). */
+  maxBodySize: number;
+  /** Redacted on top of authorization, cookie, set-cookie and proxy-authorization. */
+  redact: { headers: string[]; paths: string[] };
 }
