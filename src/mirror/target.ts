@@ -98,8 +98,11 @@ export class MirrorTarget {
     return { go: true, body: hasBody ? new CopyBody(this.spec.maxBodySize, Math.min(MAX_LAG, this.spec.maxBodySize)) : null };
   }
 
-  /** Sends an admitted copy. Resolves when it has finished either way; never rejects. */
-  send(source: CopySource, body: CopyBody | null): Promise<void> {
+  /**
+   * Sends an admitted copy. `body` is the streamed copy body from {@link admit}, or a
+   * whole body already in memory. Resolves when it has finished either way; never rejects.
+   */
+  send(source: CopySource, body: CopyBody | Buffer | null): Promise<void> {
     const opts = this.build(source, body);
     this.inflight++;
     this.metrics.inflight(1);
@@ -117,7 +120,7 @@ export class MirrorTarget {
         clearTimeout(timer);
         this.inflight--;
         this.metrics.inflight(-1);
-        if (body !== null && !body.destroyed) body.destroy();
+        if (body instanceof CopyBody && !body.destroyed) body.destroy();
         if (err === null) {
           const duration = now() - started;
           this.breaker.success();
