@@ -9,9 +9,11 @@ import type { Exchange } from '../core/proxy.js';
 import { compareResponses } from '../compare/index.js';
 import type { Difference } from '../compare/types.js';
 import type { ShadowAggregator } from '../report/aggregate.js';
-import type { ShadowOutcome } from '../report/aggregate-types.js';
+import type { RecordResult, ShadowOutcome } from '../report/aggregate-types.js';
 import type { Metrics } from '../report/metrics.js';
-import { clipValue, defaultRedact } from '../report/aggregate-report.js';
+import { clipValue } from '../report/aggregate-report.js';
+import { exchangeParts } from '../report/exchange.js';
+import { createRedactor, type Redactor } from '../report/redact.js';
 import type { BackendResult } from './backend.js';
 
 /** One shadowed exchange, ready to compare. */
@@ -23,6 +25,8 @@ export interface ShadowJob {
   primary: BackendResult;
   candidates: { name: string; result: BackendResult }[];
   secondary: BackendResult | null;
+  /** The client request's raw headers, kept (redacted) with samples. */
+  headers?: readonly string[];
 }
 
 export interface ReporterOptions {
@@ -35,10 +39,16 @@ export interface ReporterOptions {
   maxQueueBytes?: number;
   /** Regression log lines per (endpoint, field) at most (default 5). */
   logsPerField?: number;
+  /** Redaction of the request and responses kept with samples (default: the built-in headers). */
+  redactor?: Redactor;
+  /** Longest body kept with a sample, in characters (default 64 KiB). */
+  sampleBodyCap?: number;
+  /** Called after each outcome is recorded (the middleware's `onDiff` hangs here). Must not throw. */
+  onRecord?(outcome: ShadowOutcome, recorded: RecordResult): void;
 }
 
 /** What recording needs of a job. */
-type JobMeta = Pick<ShadowJob, 'route' | 'method' | 'url' | 'at'> & { primary: BackendResult | null; secondary: BackendResult | null };
+type JobMeta = Pick<ShadowJob, 'route' | 'method' | 'url' | 'at' | 'headers'> & { primary: BackendResult | null; secondary: BackendResult | null };
 
 const bodyBytes = (r: BackendResult | null): number => (r?.ok ? r.response.body.length : 0);
 const jobBytes = (job: ShadowJob): number => bodyBytes(job.primary) + bodyBytes(job.secondary) + job.candidates.reduce((n, c) => n + bodyBytes(c.result), 0);
@@ -158,9 +168,21 @@ export class ShadowReporter {
       },
       at: job.at,
     };
+    const p = job.primary;
+    if (result === 'compared' && p?.ok && c?.ok) {
+      const redactor = (this.options.redactor ??= createRedactor());
+      outcome.exchange = () => exchangeParts(job.method, job.url, job.headers ?? [], p.response, c.response, redactor, this.options.sampleBodyCap);
+    }
     const rec = this.options.aggregator.record(outcome);
     this.options.metrics.shadowComparison(job.route.name, rec.endpoint, rec.result);
     for (const f of rec.fields) this.options.metrics.shadowField(job.route.name, rec.endpoint, f.field, f.verdict);
+    if (this.options.onRecord) {
+      try {
+        this.options.onRecord(outcome, rec);
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error)?.message }, 'shadow result hook failed');
+      }
+    }
     if (rec.result !== 'regression') return;
     for (const f of rec.fields) {
       if (f.verdict !== 'regression') continue;
@@ -170,7 +192,7 @@ export class ShadowReporter {
       this.logged.set(key, n + 1);
       const d = raw.find((x) => x.kind === f.kind);
       this.options.logger.warn(
-        { route: job.route.name, endpoint: rec.endpoint, candidate, field: f.field, kind: f.kind, method: job.method, url: job.url, primary: clipValue(defaultRedact(f.field, d?.primary), 200).value, candidateValue: clipValue(defaultRedact(f.field, d?.candidate), 200).value },
+        { route: job.route.name, endpoint: rec.endpoint, candidate, field: f.field, kind: f.kind, method: job.method, url: job.url, primary: clipValue(this.options.aggregator.redact(d?.path ?? f.field, d?.primary), 200).value, candidateValue: clipValue(this.options.aggregator.redact(d?.path ?? f.field, d?.candidate), 200).value },
         'shadow regression',
       );
     }
