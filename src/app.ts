@@ -15,6 +15,9 @@ import type { MirrorHooks } from './mirror/target.js';
 import { Metrics } from './report/metrics.js';
 import type { ExtensionFactory } from './routing/table.js';
 import { createShadow, warnSideEffects, type ShadowRuntime } from './shadow/index.js';
+import { mountApi } from './admin/api.js';
+import { setupPersistence } from './store/setup.js';
+import type { PersistentStore } from './store/types.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -36,6 +39,8 @@ export interface DoppelInstance {
   address: HostPort;
   /** Shadow testing: the aggregated report and the comparison queue. */
   shadow: ShadowRuntime;
+  /** The result store, when `store` names one. */
+  store: PersistentStore | null;
   /** Bound admin address, or null when the admin server is off. */
   adminAddress: HostPort | null;
   logger: Logger;
@@ -69,7 +74,8 @@ function listen(server: Server, at: HostPort): Promise<HostPort> {
 export async function startDoppel(config: ResolvedConfig, options: StartOptions = {}): Promise<DoppelInstance> {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = new Metrics({ registry: options.registry });
-  const shadow = createShadow({ metrics, logger });
+  const persist = await setupPersistence(config, logger);
+  const shadow = createShadow({ metrics, logger, ...persist.shadowOptions });
   warnSideEffects(config, logger);
   const proxy = new DoppelProxy(config, {
     metrics,
@@ -88,6 +94,7 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
     admin = new AdminServer({ token: config.admin.token });
     mountCoreAdmin(admin, proxy);
     shadow.mount(admin);
+    mountApi(admin, { proxy, shadow });
     options.mountAdmin?.(admin, proxy);
     (await import('./dashboard/serve.js')).mountDashboard(admin);
     adminAddress = await admin.listen(config.admin.listen);
@@ -136,11 +143,12 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
       const deadline = Date.now() + t.mirrorGrace;
       while (proxy.copiesInFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await shadow.reporter.idle();
+      await persist.store?.close();
       await proxy.close(true);
       await admin?.close();
       logger.info('stopped');
     })());
 
   logger.info({ listen: `${address.host}:${address.port}`, admin: adminAddress && `${adminAddress.host}:${adminAddress.port}` }, 'doppel listening');
-  return { proxy, address, adminAddress, shadow, logger, reload, close };
+  return { proxy, address, adminAddress, shadow, store: persist.store, logger, reload, close };
 }

@@ -9,7 +9,9 @@ import type { AdminServer } from '../admin/server.js';
 import { sendJson } from '../admin/server.js';
 import { ShadowAggregator, type ShadowAggregatorOptions } from '../report/aggregate.js';
 import type { Metrics } from '../report/metrics.js';
+import type { Redactor } from '../report/redact.js';
 import type { ExtensionFactory } from '../routing/table.js';
+import { withEndpointId } from '../admin/ids.js';
 import { ShadowReporter } from './reporter.js';
 import { ShadowStage } from './stage.js';
 
@@ -24,7 +26,7 @@ export interface ShadowRuntime {
   aggregator: ShadowAggregator;
   reporter: ShadowReporter;
   extension: ExtensionFactory<RequestExtension>;
-  /** Mounts `GET /api/v1/endpoints`. */
+  /** Mounts `GET /api/v1/endpoints` (each row with its `id`). */
   mount(admin: AdminServer): void;
 }
 
@@ -45,18 +47,29 @@ export function warnSideEffects(config: ResolvedConfig, logger: Logger): void {
  * const proxy = new DoppelProxy(config, { metrics, extension: shadow.extension });
  * ```
  */
-export function createShadow(options: { metrics: Metrics; logger: Logger; aggregator?: ShadowAggregatorOptions; maxQueue?: number }): ShadowRuntime {
+export function createShadow(options: {
+  metrics: Metrics;
+  logger: Logger;
+  aggregator?: ShadowAggregatorOptions;
+  maxQueue?: number;
+  /** Redaction of what samples keep (default: the built-in headers). */
+  redactor?: Redactor;
+  /** Longest body kept with a sample, in characters (default 64 KiB). */
+  sampleBodyCap?: number;
+}): ShadowRuntime {
   const aggregator = new ShadowAggregator({
     ...options.aggregator,
     thresholds: options.aggregator?.thresholds,
   });
-  const reporter = new ShadowReporter({ aggregator, metrics: options.metrics, logger: options.logger, maxQueue: options.maxQueue });
+  const reporter = new ShadowReporter({
+    aggregator, metrics: options.metrics, logger: options.logger, maxQueue: options.maxQueue, redactor: options.redactor, sampleBodyCap: options.sampleBodyCap,
+  });
   return {
     aggregator,
     reporter,
     extension: (route, pools) => (route.shadow && route.shadow.candidates.length > 0 ? new ShadowStage(route, route.shadow, pools, reporter) : null),
     mount(admin) {
-      admin.route('GET', '/api/v1/endpoints', (_req, res) => sendJson(res, 200, aggregator.endpoints()));
+      admin.route('GET', '/api/v1/endpoints', (_req, res) => sendJson(res, 200, aggregator.endpoints().map(withEndpointId)));
     },
   };
 }

@@ -116,6 +116,7 @@ export class ShadowStage implements RequestExtension {
             primary: primaryResult,
             candidates: this.candidates.map((c, i) => ({ name: c.name, result: results[i] })),
             secondary: this.secondary ? results[results.length - 1] : null,
+            headers: ex.rawHeaders,
           });
         });
       },
