@@ -6,8 +6,10 @@
  *
  * Bytes already buffered when the middleware runs (after an asynchronous middleware) are
  * recovered with `read()` + `unshift()` when nobody listens yet. A body the app never
- * reads is copied as far as node received it before the response ended; a copy that
- * cannot be complete is cut off (outcome `aborted`), never sent short.
+ * reads is drained by node once the response ended; doppel keeps that drain feeding the
+ * copies, so they still get the whole body. A copy that cannot be complete (the client
+ * went away, part of the body was read before doppel saw it) is cut off (outcome
+ * `aborted`), never sent short.
  */
 import type { IncomingMessage } from 'node:http';
 import type { BodySink } from '../mirror/body.js';
@@ -20,6 +22,7 @@ interface TappedRequest extends IncomingMessage {
   [TAP]?: RequestTap;
   _dumped?: boolean;
   _consuming?: boolean;
+  _dump?: () => void;
 }
 
 const toBuffer = (chunk: unknown, encoding?: BufferEncoding): Buffer =>
@@ -55,8 +58,19 @@ class RequestTap {
     // 'close' without the end: the client went away (no 'error' listener is added, so
     // node's choice of emitting 'error' stays the app's).
     req.once('close', onClose);
+    // When the response ends with the body unread, node drains the rest of the body and
+    // stops pushing it (`_dump`). While copies still need it, drain the same way (no
+    // 'data' listeners, resume) but keep the pushes, so the copies get the whole body.
+    const dump = req._dump;
+    const drain = function (this: TappedRequest): void {
+      if (tap.state !== 'open' || typeof dump !== 'function') return dump?.call(this);
+      this.removeAllListeners('data');
+      this.resume();
+    };
+    if (typeof dump === 'function') req._dump = drain;
     this.detach = () => {
       req.off('close', onClose);
+      if (req._dump === drain) delete (req as { _dump?: unknown })._dump;
       if (req.push === wrapped) delete (req as { push?: unknown }).push;
     };
   }
