@@ -33,12 +33,15 @@ class RequestTap {
   /** Bytes that entered the request stream since it was created (those buffered at install included). */
   private seen: number;
   private state: 'open' | 'finished' | 'aborted' = 'open';
+  private readonly partial: boolean;
   private detach: () => void = () => {};
 
   constructor(private readonly req: TappedRequest) {
     // Kept on the request after the end too, so later sinks know how much was read.
     req[TAP] = this;
     this.seen = req.readableLength;
+    // Someone read part of the body before the tap existed: what was read is gone.
+    this.partial = req.readableDidRead;
     if ((req as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended === true) {
       this.state = 'finished'; // every byte is in the buffer already; nothing more is pushed
       return;
@@ -77,7 +80,7 @@ class RequestTap {
 
   /** Adds a consumer. It gets the bytes pushed before it only while they are all still buffered. */
   add(sink: BodySink): void {
-    if (this.state === 'aborted') return sink.abort();
+    if (this.state === 'aborted' || this.partial) return sink.abort();
     if (this.seen > 0) {
       if (this.req.readableLength !== this.seen) return sink.abort(); // the app has read part of it already
       const recovered = this.recover();
