@@ -8,6 +8,8 @@ import { DoppelError } from '../core/errors.js';
 import { runProxy } from './run.js';
 import { runDemo } from './demo.js';
 import { validateFiles } from './validate.js';
+import { reportCommand } from './report.js';
+import { storeCommand } from './store.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,6 +20,7 @@ export function buildProgram(): Command {
   const program = new Command('doppel')
     .description('HTTP request mirroring and shadow testing proxy.\n\nServes every client from the primary and copies a sample of the traffic to mirror targets\n(fire and forget) or to candidates whose answers are compared with the primary\'s.')
     .version(pkg.version, '-v, --version')
+    .enablePositionalOptions()
     .option('-c, --config <file>', 'YAML configuration file (flags override it)')
     .option('-l, --listen <addr>', 'proxy address, host:port (default 127.0.0.1:8080)')
     .option('--admin <addr>', 'admin address for /metrics, /healthz and the API, host:port or "off" (default 127.0.0.1:9090)')
@@ -38,6 +41,8 @@ Examples:
   $ doppel --config doppel.yaml --listen 0.0.0.0:8080
   $ doppel validate doppel.yaml
   $ doppel demo
+  $ doppel report --store ./doppel.db --fail-on-regressions --format junit > report.xml
+  $ doppel store clear --store ./doppel.db
 
 Signals: SIGHUP reloads the configuration file (it is also watched for changes);
 SIGTERM/SIGINT stop gracefully (in-flight requests finish, mirrors get a short grace).`,
@@ -64,6 +69,8 @@ SIGTERM/SIGINT stop gracefully (in-flight requests finish, mirrors get a short g
     .action(async (opts) => {
       await runDemo({ requests: Number(opts.requests), once: Boolean(opts.once), port: Number(opts.port), adminPort: Number(opts.adminPort) });
     });
+  program.addCommand(reportCommand());
+  program.addCommand(storeCommand());
   return program;
 }
 
