@@ -12,6 +12,7 @@ import { eventually, sleep } from '../helpers/servers.js';
 import { request, sha256 } from '../helpers/request.js';
 import { mirror as expressMirror } from '../../src/adapters/express.js';
 import { mirror as fastifyMirror } from '../../src/adapters/fastify.js';
+import { mirror as nodeMirror } from '../../src/adapters/node.js';
 import { upstream } from './harness.js';
 
 async function serve(handler: http.RequestListener): Promise<{ base: string; close(): Promise<void> }> {
@@ -100,7 +101,7 @@ test('express: a handler that never reads the body; the copies still get all of 
 test('node: a client that goes away mid-body cuts the copy off (never sent short)', async () => {
   const mirror = await upstream();
   const outcomes: string[] = [];
-  const mw = expressMirror({ targets: [mirror.url], onError: (_t, e) => outcomes.push(e.code), onSuccess: () => outcomes.push('ok') });
+  const mw = nodeMirror({ targets: [mirror.url], onError: (_t, e) => outcomes.push(e.code), onSuccess: () => outcomes.push('ok') });
   const s = await serve((req, res) => {
     mw(req, res);
     req.on('data', () => {});
