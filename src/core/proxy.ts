@@ -57,6 +57,18 @@ export interface ProxyOptions {
   onRequestError?(err: DoppelError, req: IncomingMessage): void;
 }
 
+/**
+ * The origin-form (`/path?query`) and authority of an absolute-form request target
+ * (`http://host/path?query`), kept byte for byte; null for targets that cannot be
+ * forwarded (`*`, other schemes, no authority).
+ */
+export function originForm(target: string): { path: string; host: string } | null {
+  const m = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@]+)([^#]*)/i.exec(target);
+  if (m === null) return null;
+  const rest = m[2];
+  return { host: m[1], path: rest === '' ? '/' : rest.charCodeAt(0) === 0x2f ? rest : `/${rest}` };
+}
+
 /** Content-Length as a number, -1 for a chunked body, 0 for none. */
 function bodyLengthOf(raw: readonly string[]): number {
   const cl = rawHeader(raw, 'content-length');
@@ -122,13 +134,22 @@ export class DoppelProxy {
     const raw = req.rawHeaders;
     const table = this.table;
     if (this.draining) res.setHeader('connection', 'close');
-    const url = req.url ?? '/';
+    let url = req.url ?? '/';
+    let authority: string | undefined;
+    if (url.charCodeAt(0) !== 0x2f) {
+      const target = originForm(url);
+      if (target === null) return this.fail(req, res, '-', new DoppelError('DOPPEL_ERR_BAD_REQUEST', `request target ${url.slice(0, 64)} cannot be forwarded`));
+      url = target.path;
+      authority = target.host;
+    }
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     if (rawHeaderIncludes(raw, 'via', this.instance)) return this.fail(req, res, '-', new DoppelError('DOPPEL_ERR_LOOP'));
     const clientIp = req.socket.remoteAddress ?? '';
     const header = (name: string): string | undefined => rawHeader(raw, name);
     const fwd = forwardRequestHeaders(raw, { clientIp, proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http', via: this.via });
+    // An absolute-form target's authority replaces Host (RFC 9112, 3.2.2).
+    if (authority !== undefined) fwd.host = authority;
     const method = req.method ?? 'GET';
     const route = table.match({ method, host: hostOnly(fwd.host), path, header });
     if (route === undefined) return this.fail(req, res, '-', new DoppelError('DOPPEL_ERR_NO_ROUTE', `no route matches ${method} ${path}`));

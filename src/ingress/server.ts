@@ -57,6 +57,11 @@ export function createProxyServer(proxy: DoppelProxy, timeouts: TimeoutSpec): Pr
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     socket.end(timeout ? clientErrorResponse('DOPPEL_ERR_REQUEST_TIMEOUT', 408) : clientErrorResponse('DOPPEL_ERR_BAD_REQUEST', tooLarge ? 431 : 400));
   });
+  // A reverse proxy opens no tunnels to arbitrary hosts.
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(clientErrorResponse('DOPPEL_ERR_BAD_REQUEST', 400));
+  });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(proxy, req, socket, head, server.tunnels));
   return server;
 }

@@ -7,7 +7,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { DoppelError } from '../core/errors.js';
-import type { DoppelProxy } from '../core/proxy.js';
+import { originForm, type DoppelProxy } from '../core/proxy.js';
 import { hostOnly } from '../routing/match.js';
 import { forwardRequestHeaders, forwardResponseHeaders, rawHeader, rawHeaderIncludes } from '../core/headers.js';
 
@@ -39,14 +39,20 @@ export function handleUpgrade(proxy: DoppelProxy, req: IncomingMessage, socket: 
   const raw = req.rawHeaders;
   if (proxy.draining) return refuse(socket, new DoppelError('DOPPEL_ERR_SHUTTING_DOWN'));
   if (rawHeaderIncludes(raw, 'via', proxy.instance)) return refuse(socket, new DoppelError('DOPPEL_ERR_LOOP'));
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  const route = proxy.routes.match({ method: req.method ?? 'GET', host: hostOnly(rawHeader(raw, 'host')), path, header: (n) => rawHeader(raw, n) });
-  if (!route) return refuse(socket, new DoppelError('DOPPEL_ERR_NO_ROUTE'));
-  const target = new URL(route.primaryOrigin);
+  let url = req.url ?? '/';
   const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   const fwd = forwardRequestHeaders(raw, { clientIp: req.socket.remoteAddress ?? '', proto, via: `1.1 ${proxy.instance}` });
+  if (url.charCodeAt(0) !== 0x2f) {
+    const origin = originForm(url);
+    if (origin === null) return refuse(socket, new DoppelError('DOPPEL_ERR_BAD_REQUEST', 'request target cannot be forwarded'));
+    url = origin.path;
+    fwd.host = origin.host;
+  }
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const route = proxy.routes.match({ method: req.method ?? 'GET', host: hostOnly(fwd.host), path, header: (n) => rawHeader(raw, n) });
+  if (!route) return refuse(socket, new DoppelError('DOPPEL_ERR_NO_ROUTE'));
+  const target = new URL(route.primaryOrigin);
   // Connection and Upgrade are hop-by-hop, but this hop asks for the same upgrade.
   fwd.headers.push('connection', 'upgrade', 'upgrade', rawHeader(raw, 'upgrade') ?? '', 'host', fwd.host || target.host);
   const upstream = (target.protocol === 'https:' ? https : http).request({

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { config, route } from '../helpers/config.js';
 import { startUpstream, type Upstream } from '../helpers/servers.js';
-import { parseHead, rawExchange, send, startProxy, type Doppel } from '../helpers/client.js';
+import { metricSample, parseHead, rawExchange, scrape, send, startProxy, type Doppel } from '../helpers/client.js';
 
 describe('malformed and refused requests', () => {
   let primary: Upstream;
@@ -35,6 +35,13 @@ describe('malformed and refused requests', () => {
     assert.equal(primary.received.length, 0);
   });
 
+  test('targets doppel cannot forward -> 400 DOPPEL_ERR_BAD_REQUEST', async () => {
+    await refused('OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, 'DOPPEL_ERR_BAD_REQUEST');
+    await refused('GET ftp://files.example/api HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, 'DOPPEL_ERR_BAD_REQUEST');
+    await refused('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 400, 'DOPPEL_ERR_BAD_REQUEST');
+    assert.equal(primary.received.length, 0);
+  });
+
   test('oversized headers -> 431', async () => {
     await refused(`GET /api HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(80 * 1024)}\r\n\r\n`, 431, 'DOPPEL_ERR_BAD_REQUEST');
     assert.equal(primary.received.length, 0);
@@ -51,6 +58,18 @@ describe('malformed and refused requests', () => {
     const ok = await send(doppel.base, '/api/users');
     assert.equal(ok.status, 200);
     assert.deepEqual(primary.received.map((x) => x.url), ['/api/users']);
+    // Requests that matched no route count under route="-".
+    const text = await scrape(doppel.admin);
+    assert.equal(metricSample(text, 'doppel_errors_total', { route: '-', code: 'DOPPEL_ERR_NO_ROUTE' }), 2);
+  });
+
+  test('an absolute-form target is forwarded in origin-form, with its authority as Host', async () => {
+    const before = primary.received.length;
+    const head = parseHead(await rawExchange(doppel.port, 'GET http://app.example:8080/api/abs?x=1 HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n'));
+    assert.equal(head.status, 200);
+    const got = primary.received[before];
+    assert.equal(got.url, '/api/abs?x=1');
+    assert.equal(got.headers.host, 'app.example:8080');
   });
 
   test('a request that already passed through this instance -> 508 DOPPEL_ERR_LOOP', async () => {
