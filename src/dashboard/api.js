@@ -1,7 +1,6 @@
 /**
  * Access to the admin JSON API: the optional bearer token (kept in sessionStorage), typed
- * errors for 401 and 404, and the data the dashboard polls, with fallbacks for servers
- * that do not have every endpoint yet.
+ * errors for 401 and 404, and the data the dashboard polls.
  */
 
 const TOKEN_KEY = 'doppel.adminToken';
@@ -57,63 +56,33 @@ export async function api(path, { method = 'GET', body } = {}) {
   return value;
 }
 
-/** A stable id for an endpoint row without one. */
-function endpointKey(/** @type {any} */ e) {
-  return e.id != null ? String(e.id) : `${e.route} ${e.candidate} ${e.endpoint}`;
-}
-
 /**
- * Gives every endpoint an `id`, every field a `key` (path and kind) and an effective
+ * Gives every field its `key` (`path|kind`) and an effective
  * verdict: a field marked noise counts as noise, an ignored one is set apart.
  * @param {any[]} rows
  */
 export function normalizeEndpoints(rows) {
   return rows.map((e) => ({
     ...e,
-    id: endpointKey(e),
+    id: String(e.id),
     fields: (e.fields ?? []).map((/** @type {any} */ f) => ({
       ...f,
-      key: `${f.path} ${f.kind}`,
+      key: f.key ?? `${f.path}|${f.kind}`,
       effective: f.mark === 'ignored' ? 'ignored' : f.mark === 'noise' ? 'noise' : f.verdict,
     })),
   }));
 }
 
-/** Sums the endpoint rows into the overview numbers, for servers without `/api/v1/overview`. */
-async function derivedOverview(/** @type {any[]} */ endpoints) {
-  const sum = (/** @type {string} */ k) => endpoints.reduce((n, e) => n + (e[k] ?? 0), 0);
-  const t = await api('/api/v1/targets');
-  const compared = sum('compared');
-  return {
-    uptimeSeconds: t.uptimeSeconds ?? null,
-    requests: null,
-    mirrored: null,
-    compared,
-    regressions: sum('regressions'),
-    noise: compared - sum('matches') - sum('regressions'),
-    matches: sum('matches'),
-    errors: sum('errors'),
-    skipped: sum('skipped'),
-    targets: (t.targets ?? []).map((/** @type {any} */ x) => ({ route: x.route, target: x.target, circuit: x.circuit })),
-    candidates: [...new Set(endpoints.map((e) => e.candidate))],
-    derived: true,
-  };
-}
-
 /** Everything the main views show: the overview and the endpoint rows. */
 export async function loadReport() {
-  const [endpointRows, overview] = await Promise.all([
-    api('/api/v1/endpoints'),
-    api('/api/v1/overview').catch((err) => (err instanceof NotFoundError ? null : Promise.reject(err))),
-  ]);
-  const endpoints = normalizeEndpoints(Array.isArray(endpointRows) ? endpointRows : (endpointRows?.endpoints ?? []));
-  return { endpoints, overview: overview ?? (await derivedOverview(endpoints)) };
+  const [rows, overview] = await Promise.all([api('/api/v1/endpoints'), api('/api/v1/overview')]);
+  return { endpoints: normalizeEndpoints(rows), overview };
 }
 
 /**
  * Marks a field of an endpoint.
  * @param {string} endpointId
- * @param {string} field the field's path
+ * @param {string} field the field key, `path|kind`
  * @param {'noise' | 'ignored' | 'none'} mark
  */
 export function markField(endpointId, field, mark) {

@@ -39,9 +39,6 @@ export function parseRoute(hash) {
 function OverviewPage({ report }) {
   return html`<article class="page">
     <${PageTitle} text="Overview" />
-    ${report.overview.derived
-      ? html`<p class="notice small">This server has no <code>/api/v1/overview</code>: totals are summed from the endpoints.</p>`
-      : null}
     <${Cards} overview=${report.overview} />
     <${EndpointsTable} endpoints=${report.endpoints} />
     <${Targets} targets=${report.overview.targets ?? []} />

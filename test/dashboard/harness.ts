@@ -98,6 +98,7 @@ export async function launchBrowser(): Promise<BrowserBench> {
     browser,
     async page({ width = 1280, height = 900, colorScheme = 'light' } = {}) {
       const context = await browser.newContext({ viewport: { width, height }, colorScheme, reducedMotion: 'reduce' });
+      context.setDefaultTimeout(10_000);
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));

@@ -1,6 +1,6 @@
 /** The page of one endpoint: its counters, the fields that differed and its latency. */
 import { html } from '../html.js';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { markField } from '../api.js';
 import { num, pct } from '../format.js';
 import { FieldsPanel } from './fields.js';
@@ -13,6 +13,14 @@ const MARK_TEXT = /** @type {Record<string, string>} */ ({ noise: 'marked as noi
 export function EndpointPage({ endpoint: e, loaded, refresh }) {
   const [busy, setBusy] = useState(/** @type {string | null} */ (null));
   const [message, setMessage] = useState({ text: '', error: false });
+  /** The key of a field just marked: it moved to another section, the focus follows it. */
+  const refocus = useRef(/** @type {string | null} */ (null));
+  useEffect(() => {
+    if (!refocus.current || busy) return;
+    const row = document.querySelector(`.field[data-key="${CSS.escape(refocus.current)}"]`);
+    refocus.current = null;
+    /** @type {HTMLElement | null | undefined} */ (row?.querySelector('.actions .mark') ?? row?.querySelector('.actions button'))?.focus();
+  });
   if (!e) {
     return html`<article class="page">
       <nav class="crumbs" aria-label="Breadcrumb"><a href="#/">Overview</a></nav>
@@ -23,14 +31,10 @@ export function EndpointPage({ endpoint: e, loaded, refresh }) {
   const onMark = async (/** @type {any} */ f, /** @type {'noise' | 'ignored' | 'none'} */ mark) => {
     setBusy(f.key);
     try {
-      await markField(e.id, f.path, mark);
+      await markField(e.id, f.key, mark);
       await refresh();
       setMessage({ text: `${f.path} ${MARK_TEXT[mark]}.`, error: false });
-      // The row moved to another section: keep the keyboard focus on it.
-      requestAnimationFrame(() => {
-        const row = document.querySelector(`.field[data-field="${CSS.escape(f.path)}"][data-kind="${CSS.escape(f.kind)}"]`);
-        /** @type {HTMLElement | null | undefined} */ (row?.querySelector('.actions button:not([disabled])'))?.focus();
-      });
+      refocus.current = f.key;
     } catch (err) {
       setMessage({ text: `Could not mark ${f.path}: ${/** @type {Error} */ (err).message}`, error: true });
     } finally {

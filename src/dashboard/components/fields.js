@@ -78,7 +78,7 @@ function FieldRow({ f, name, ctx }) {
   const listId = `samples-${f.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const busy = ctx.busy === f.key;
   const samples = f.samples ?? [];
-  return html`<div class="field" data-field=${f.path} data-kind=${f.kind} data-verdict=${f.effective}>
+  return html`<div class="field" data-key=${f.key} data-field=${f.path} data-kind=${f.kind} data-verdict=${f.effective}>
     <div class="field-main">
       <code class="seg" title=${f.path}>${name}</code>
       <span class="badge kind">${f.kind}</span>
@@ -90,8 +90,8 @@ function FieldRow({ f, name, ctx }) {
         Samples (${samples.length})
       </button>
       ${f.mark
-        ? html`<button type="button" disabled=${busy} aria-label=${`Unmark: ${f.path}`} onClick=${() => ctx.onMark(f, 'none')}>Unmark</button>`
-        : html`<button type="button" disabled=${busy} aria-label=${`Mark as noise: ${f.path}`} onClick=${() => ctx.onMark(f, 'noise')}>Mark as noise</button>
+        ? html`<button type="button" class="mark" disabled=${busy} aria-label=${`Unmark: ${f.path}`} onClick=${() => ctx.onMark(f, 'none')}>Unmark</button>`
+        : html`<button type="button" class="mark" disabled=${busy} aria-label=${`Mark as noise: ${f.path}`} onClick=${() => ctx.onMark(f, 'noise')}>Mark as noise</button>
             <button type="button" disabled=${busy} aria-label=${`Ignore: ${f.path}`} onClick=${() => ctx.onMark(f, 'ignored')}>Ignore</button>`}
     </div>
     ${open

@@ -117,27 +117,40 @@ function Differences({ differences }) {
 }
 
 /**
- * The sample page. With a sample id the full responses come from the API; without one
- * (older servers) the kept values of the field's sample are shown.
+ * The sample as listed with its field: by id, or by field key and position.
+ * @param {any} endpoint @param {string | undefined} sampleId @param {string | undefined} fieldKey @param {number | undefined} index
+ */
+function findInline(endpoint, sampleId, fieldKey, index) {
+  for (const f of endpoint?.fields ?? []) {
+    if (sampleId === undefined && f.key === fieldKey) return { field: f, inline: f.samples?.[index ?? -1] };
+    const s = sampleId === undefined ? undefined : f.samples?.find((/** @type {any} */ x) => x.id === sampleId);
+    if (s) return { field: f, inline: s };
+  }
+  return { field: undefined, inline: undefined };
+}
+
+/**
+ * The sample page. With a sample id the full responses come from the API; without one, or
+ * when they are no longer kept, the values kept with the field's sample are shown.
  * @param {{ endpoint: any, sampleId?: string, fieldKey?: string, index?: number }} props
  */
 export function SamplePage({ endpoint, sampleId, fieldKey, index }) {
   const [state, setState] = useState(/** @type {{ detail?: any, error?: string }} */ ({}));
-  const field = endpoint?.fields.find((/** @type {any} */ f) => f.key === fieldKey);
-  const inline = field?.samples?.[index ?? -1];
+  const { field, inline } = findInline(endpoint, sampleId, fieldKey, index);
   useEffect(() => {
     if (!sampleId) return;
     let live = true;
     setState({});
     loadSample(sampleId).then(
       (detail) => live && setState({ detail }),
-      (err) => live && setState({ error: err instanceof NotFoundError ? 'This sample is no longer kept.' : err.message }),
+      (err) => live && setState({ error: err instanceof NotFoundError ? 'The full responses of this sample are no longer kept.' : err.message }),
     );
     return () => void (live = false);
   }, [sampleId]);
+  const fallback = (!sampleId || state.error) && inline;
   const detail =
     state.detail ??
-    (inline && { request: { method: inline.method, url: inline.url }, differences: [{ path: inline.path, kind: field.kind, primary: inline.primary, candidate: inline.candidate }] });
+    (fallback && { request: { method: inline.method, url: inline.url }, differences: [{ path: inline.path, kind: field.kind, primary: inline.primary, candidate: inline.candidate }] });
   const req = detail?.request;
   const at = detail?.at ?? inline?.at;
   const differences = detail?.differences ?? [];
@@ -147,8 +160,8 @@ export function SamplePage({ endpoint, sampleId, fieldKey, index }) {
       <span aria-current="page">Sample</span></nav>
     <${PageTitle} text=${req ? `Sample: ${req.method} ${req.url}` : 'Sample'} />
     ${endpoint ? html`<p class="muted">Route ${endpoint.route}, candidate ${endpoint.candidate}${at ? `, at ${time(at)}` : ''}</p>` : null}
-    ${state.error ? html`<p class="error" role="alert">${state.error}</p>` : null}
-    ${!detail && !state.error ? html`<p class="muted" role="status">Loading the sample…</p>` : null}
+    ${state.error ? html`<p class=${fallback ? 'muted' : 'error'} role="alert">${state.error}${fallback ? ' The values kept with the field are shown.' : ''}</p>` : null}
+    ${sampleId && !state.detail && !state.error ? html`<p class="muted" role="status">Loading the sample…</p>` : null}
     ${detail
       ? html`<${Differences} differences=${differences} />
         ${req?.headers ? html`<${Headers} headers=${req.headers} caption="Request headers" />` : null}
