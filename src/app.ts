@@ -17,6 +17,7 @@ import type { ExtensionFactory } from './routing/table.js';
 import { createShadow, warnSideEffects, type ShadowRuntime } from './shadow/index.js';
 import { mountApi } from './admin/api.js';
 import { setupPersistence } from './store/setup.js';
+import { DEFAULT_THRESHOLDS } from './report/noise.js';
 import type { PersistentStore } from './store/types.js';
 
 export interface StartOptions {
@@ -75,7 +76,10 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = new Metrics({ registry: options.registry });
   const persist = await setupPersistence(config, logger);
-  const shadow = createShadow({ metrics, logger, ...persist.shadowOptions });
+  // Diffy thresholds per route, read from the configuration in force (reloads included).
+  let live = config;
+  const thresholds = (route: string) => live.routes.find((r) => r.name === route)?.shadow?.noise ?? DEFAULT_THRESHOLDS;
+  const shadow = createShadow({ metrics, logger, ...persist.shadowOptions, aggregator: { ...persist.shadowOptions.aggregator, thresholds } });
   warnSideEffects(config, logger);
   const proxy = new DoppelProxy(config, {
     metrics,
@@ -105,6 +109,7 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
       const cfg = next ?? options.load?.();
       if (!cfg) return false;
       proxy.reload(cfg);
+      live = cfg;
       warnSideEffects(cfg, logger);
       logger.info({ routes: cfg.routes.length, file: cfg.file }, 'configuration reloaded');
       return true;

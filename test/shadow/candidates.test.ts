@@ -91,3 +91,23 @@ test('responses over maxCompareSize are compared by length and sha256 only', asy
   assert.equal(d.regressions, 1);
   assert.deepEqual(d.fields.map((f) => [f.path, f.kind]), [['body', 'changed']]);
 });
+
+test('per-route noise thresholds decide the verdict', async () => {
+  const primary = await upstream(json((req) => ({ id: req.url, v: 1 })));
+  const candidate = await upstream(json((req) => ({ id: req.url, v: req.url!.endsWith('/3') ? 2 : 1 })));
+  const s = await startStack(
+    config([
+      route(primary.url, [], { name: 'strict', match: { path: { type: 'prefix', value: '/strict' } }, shadow: shadowSpec(candidate.url) }),
+      route(primary.url, [], { name: 'lenient', shadow: shadowSpec(candidate.url, undefined, { noise: { relative: 0.2, absolute: 0.5 } }) }),
+    ]),
+  );
+  add(s.close);
+  for (let i = 0; i < 10; i++) {
+    await request(s.base, `/strict/${i}`);
+    await request(s.base, `/lenient/${i}`);
+  }
+  await settle(s);
+  const reports = await reportOf(s.admin);
+  assert.equal(reports.find((e) => e.route === 'strict')!.fields[0].verdict, 'regression');
+  assert.equal(reports.find((e) => e.route === 'lenient')!.fields[0].verdict, 'noise', '1 in 10 is under an absolute threshold of 50%');
+});
