@@ -177,9 +177,11 @@ export class DoppelProxy {
     if (bodyLength !== 0) body = sinks === null ? req : fanOut(req, sinks);
     fwd.headers.push('host', fwd.host || new URL(route.primaryOrigin).host);
     this.inflight++;
+    // Timeouts per request, so a reload changes them for pools that already exist.
+    const t = table.config.timeouts;
     const done = forward(
       route.primary,
-      { origin: route.primaryOrigin, method: method as 'GET', path: route.primaryPath(path) + (q === -1 ? '' : url.slice(q)), headers: fwd.headers, body },
+      { origin: route.primaryOrigin, method: method as 'GET', path: route.primaryPath(path) + (q === -1 ? '' : url.slice(q)), headers: fwd.headers, body, headersTimeout: t.primary, bodyTimeout: t.idle },
       res,
       ticket?.tap ?? undefined,
     );

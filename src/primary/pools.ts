@@ -32,7 +32,11 @@ export class PoolSet {
     return pool;
   }
 
-  /** Sets timeouts for pools created from now on. */
+  /**
+   * Sets timeouts for pools created from now on. The connect timeout is a pool's own; the
+   * primary's header and body timeouts are also given per request, so a reload changes them
+   * for pools that already exist.
+   */
   setTimeouts(timeouts: TimeoutSpec): void {
     this.timeouts = timeouts;
   }

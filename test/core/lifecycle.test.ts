@@ -123,6 +123,7 @@ describe('hot reload', () => {
 
   before(async () => {
     const respond = (name: string) => async (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (req.url === '/hang') return;
       if (req.url === '/slow') await sleep(400);
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(name);
@@ -180,5 +181,18 @@ describe('hot reload', () => {
     assert.equal(old.status, 200);
     assert.equal(old.body.toString(), 'A');
     assert.equal(b.received.filter((r) => r.url === '/slow').length, 0);
+  });
+
+  test('timeouts changed by a reload apply to primaries already in use', async () => {
+    // The pool of primary A is made with the 5 s timeout, then kept by the second reload.
+    assert.equal(doppel.app.reload(configs[0]), true);
+    assert.equal((await send(doppel.base, '/warm')).body.toString(), 'A');
+    assert.equal(doppel.app.reload(config([route(a.url)], { timeouts: { ...timeouts, primary: 300 } })), true);
+    const started = Date.now();
+    const r = await send(doppel.base, '/hang');
+    assert.equal(r.status, 504);
+    assert.equal(r.headers['x-doppel-error'], 'DOPPEL_ERR_UPSTREAM_TIMEOUT');
+    // Far below the 5 s the pool of primary A was created with.
+    assert.ok(Date.now() - started < 3_000, `answered after ${Date.now() - started} ms`);
   });
 });
