@@ -10,6 +10,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Registry } from 'prom-client';
 import { createMirror, type BodyFeed, type MirrorEngine, type MirrorOptions, type MirrorRequestInfo, type MirrorTargetInput } from '../middleware/core.js';
+import { DoppelError } from '../core/errors.js';
 import { webHeadersToRaw } from '../middleware/headers.js';
 import { createShadowEngine, type ShadowEngine, type ShadowOptions } from '../middleware/shadow.js';
 import type { BodySink } from '../mirror/body.js';
@@ -140,13 +141,18 @@ export function shadow(options: ShadowOptions): HonoMiddleware<ShadowEngine> & {
     if (ticket === null) return;
     const t = ticket;
     const ttfb = now() - started;
+    const res = c.res;
+    const over = (ok: boolean): void => {
+      const duration = now() - started;
+      if (ok) {
+        t.tap.end();
+        t.done({ status: res.status, ttfb, duration });
+      } else t.done({ status: res.status, ttfb, duration, error: new DoppelError('DOPPEL_ERR_CLIENT_ABORTED', 'the response body could not be read') });
+    };
     try {
-      void capture(c.res, t.tap).then((ok) => {
-        if (ok) t.tap.end();
-        t.done({ status: c.res.status, ttfb, duration: now() - started });
-      });
+      void capture(res, t.tap).then(over);
     } catch {
-      t.done({ status: 0, ttfb, duration: now() - started });
+      over(false);
     }
   };
   return Object.assign(mw, { engine, close: () => engine.close(), report: () => engine.report(), idle: () => engine.idle() });

@@ -56,8 +56,16 @@ const handler = nodeEntry.withMirror((req, res) => {
 const app = http.createServer(handler);
 app.listen(0, '127.0.0.1');
 await once(app, 'listening');
-const reply = await fetch('http://127.0.0.1:' + app.address().port + '/orders?id=7', { method: 'POST', body: 'hello', headers: { host: 'shop.example' } });
-const text = await reply.text();
+const reply = await new Promise((resolve, reject) => {
+  const req = http.request({ host: '127.0.0.1', port: app.address().port, path: '/orders?id=7', method: 'POST', headers: { host: 'shop.example' } }, (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+  });
+  req.on('error', reject);
+  req.end('hello');
+});
+const text = reply.text;
 console.log(JSON.stringify({
   root: ['startDoppel', 'DoppelProxy', 'compareResponses', 'captureFromBuffer', 'loadConfigFile', 'parseConfig', 'fromFlags', 'DoppelError', 'ERRORS', 'Metrics', 'ShadowAggregator', 'createMirror']
     .filter((k) => root[k] === undefined),
