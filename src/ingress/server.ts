@@ -45,6 +45,9 @@ export function createProxyServer(proxy: DoppelProxy, timeouts: TimeoutSpec): Pr
       // Uploads stream for as long as they take; only the header phase is bounded.
       requestTimeout: 0,
       headersTimeout: timeouts.clientHeaders,
+      // node checks the headers timeout on this interval (30 s by default, which would let a
+      // slow client keep a connection for that much longer than `clientHeaders`).
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(timeouts.clientHeaders / 10))),
       keepAliveTimeout: 5_000,
       // Keep-alive connections are reused for many requests; never cap them.
       maxHeaderSize: 64 * 1024,

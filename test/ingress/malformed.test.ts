@@ -47,6 +47,19 @@ describe('malformed and refused requests', () => {
     assert.equal(primary.received.length, 0);
   });
 
+  test('headers not sent within timeouts.clientHeaders -> 408 DOPPEL_ERR_REQUEST_TIMEOUT', async () => {
+    const strict = await startProxy(config([route(primary.url)], { timeouts: { connect: 1_000, primary: 1_000, idle: 1_000, clientHeaders: 400, shutdownGrace: 500, mirrorGrace: 100 } }));
+    try {
+      const started = Date.now();
+      const head = parseHead(await rawExchange(strict.port, 'GET /api HTTP/1.1\r\nHost: x\r\nX-Slow: still typing'));
+      assert.equal(head.status, 408);
+      assert.equal(head.headers['x-doppel-error'], 'DOPPEL_ERR_REQUEST_TIMEOUT');
+      assert.ok(Date.now() - started < 3_000, `answered after ${Date.now() - started} ms`);
+    } finally {
+      await strict.app.close();
+    }
+  });
+
   test('no matching route -> 404 DOPPEL_ERR_NO_ROUTE', async () => {
     const r = await send(doppel.base, '/other/path');
     assert.equal(r.status, 404);
