@@ -88,7 +88,7 @@ export async function startDemo(options: { requests?: number; token?: string } =
 export interface BrowserBench {
   browser: Browser;
   /** A new isolated context and page at the given viewport and colour scheme. */
-  page(options?: { width?: number; height?: number; colorScheme?: 'light' | 'dark' }): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
+  page(options?: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; scale?: number }): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
   close(): Promise<void>;
 }
 
@@ -96,8 +96,8 @@ export async function launchBrowser(): Promise<BrowserBench> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   return {
     browser,
-    async page({ width = 1280, height = 900, colorScheme = 'light' } = {}) {
-      const context = await browser.newContext({ viewport: { width, height }, colorScheme, reducedMotion: 'reduce' });
+    async page({ width = 1280, height = 900, colorScheme = 'light', scale = 1 } = {}) {
+      const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, colorScheme, reducedMotion: 'reduce' });
       context.setDefaultTimeout(10_000);
       const page = await context.newPage();
       const errors: string[] = [];

@@ -1,5 +1,5 @@
 /** The endpoints table: one row per route, candidate and endpoint, sortable. */
-import { html } from '../html.js';
+import { breakable, html } from '../html.js';
 import { useState } from 'preact/hooks';
 import { num, pct, rate } from '../format.js';
 
@@ -56,7 +56,7 @@ export function EndpointsTable({ endpoints }) {
               <th scope="col" class="wide">Candidate</th>
               <${SortHeader} k="requests" sort=${sort} onSort=${onSort} cls="n" />
               <th scope="col" class="n wide">Compared</th>
-              <${SortHeader} k="regressions" sort=${sort} onSort=${onSort} cls="n" />
+              <${SortHeader} k="regressions" sort=${sort} onSort=${onSort} cls="n wide" />
               <${SortHeader} k="rate" sort=${sort} onSort=${onSort} cls="n" />
               <th scope="col" class="n wide">Fields</th>
               <th scope="col" class="n wide">Errors</th>
@@ -64,11 +64,11 @@ export function EndpointsTable({ endpoints }) {
             <tbody>${rows.map((e) => {
               const bad = e.fields.filter((/** @type {any} */ f) => f.effective === 'regression').length;
               return html`<tr key=${e.id} data-endpoint=${e.id}>
-                <th scope="row"><a href=${`#/endpoints/${encodeURIComponent(e.id)}`}>${e.endpoint}</a><span class="muted small narrow"> ${e.candidate}</span></th>
+                <th scope="row"><a href=${`#/endpoints/${encodeURIComponent(e.id)}`}>${breakable(e.endpoint, '/')}</a><span class="muted small narrow"> ${e.candidate}</span></th>
                 <td class="wide">${e.candidate}<span class="muted small"> route ${e.route}</span></td>
                 <td class="n" data-col="requests">${num(e.requests)}</td>
                 <td class="n wide">${num(e.compared)}</td>
-                <td class="n" data-col="regressions">${num(e.regressions)}</td>
+                <td class="n wide" data-col="regressions">${num(e.regressions)}</td>
                 <td class="n" data-col="rate"><span class=${e.regressions ? 'rate bad' : 'rate'}>${pct(e.regressions, e.compared)}</span></td>
                 <td class="n wide">${bad ? html`<span class="badge tone-bad">${bad} regression${bad === 1 ? '' : 's'}</span>` : null} ${e.fields.length - bad ? html`<span class="badge">${e.fields.length - bad} other</span>` : null}</td>
                 <td class="n wide">${num(e.errors)}</td>

@@ -24,7 +24,7 @@ export function Cards({ overview: o }) {
       <${Card} stat="mirrored" label="Mirrored" value=${num(o.mirrored)} sub="copies sent to targets" />
       <${Card} stat="compared" label="Compared" value=${num(o.compared)} sub=${`${num(o.matches)} identical`} />
       <${Card} stat="regressions" label="Regressions" value=${num(o.regressions)} sub=${`${pct(o.regressions, o.compared)} of compared`} tone=${o.regressions > 0 ? 'bad' : 'good'} />
-      <${Card} stat="noise" label="Noise" value=${num(o.noise)} sub="differences also seen between two primaries" />
+      <${Card} stat="noise" label="Noise" value=${num(o.noise)} sub="requests that differed only by noise" />
       <${Card} stat="errors" label="Errors" value=${num(o.errors)} sub=${`${num(o.skipped)} skipped`} tone=${o.errors > 0 ? 'warn' : undefined} />
       <${Card}
         stat="dropped"
@@ -40,6 +40,11 @@ export function Cards({ overview: o }) {
 
 const CIRCUIT = /** @type {Record<string, string>} */ ({ closed: 'good', open: 'bad', 'half-open': 'warn', half_open: 'warn', halfOpen: 'warn' });
 
+/** @param {{ state: string | undefined }} props */
+function Circuit({ state }) {
+  return html`<span class=${`badge tone-${CIRCUIT[state ?? ''] ?? 'warn'}`}>circuit ${state ?? 'unknown'}</span>`;
+}
+
 /** @param {{ targets: any[] }} props */
 export function Targets({ targets }) {
   return html`<section aria-labelledby="targets-h">
@@ -50,12 +55,12 @@ export function Targets({ targets }) {
           <table class="data targets">
             <thead><tr>
               <th scope="col">Target</th><th scope="col" class="n">OK</th><th scope="col" class="n">Errors</th>
-              <th scope="col" class="n">Timeouts</th><th scope="col" class="n">Dropped</th><th scope="col">Circuit</th>
+              <th scope="col" class="n">Timeouts</th><th scope="col" class="n">Dropped</th><th scope="col" class="wide">Circuit</th>
             </tr></thead>
             <tbody>${targets.map((t) => html`<tr key=${`${t.route}/${t.target}`} data-target=${t.target}>
-              <th scope="row">${t.target}<span class="muted small"> route ${t.route}</span></th>
+              <th scope="row">${t.target}<span class="muted small"> route ${t.route}</span><span class="narrow"><${Circuit} state=${t.circuit} /></span></th>
               <td class="n">${num(t.ok)}</td><td class="n">${num(t.error)}</td><td class="n">${num(t.timeout)}</td><td class="n">${num(t.dropped)}</td>
-              <td><span class=${`badge tone-${CIRCUIT[t.circuit] ?? 'warn'}`}>${t.circuit ?? 'unknown'}</span></td>
+              <td class="wide"><${Circuit} state=${t.circuit} /></td>
             </tr>`)}</tbody>
           </table>
         </div>`}

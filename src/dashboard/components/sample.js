@@ -2,7 +2,7 @@
  * One sample: the request, the list of differences, and the primary and candidate
  * responses side by side with the differing parts of status, headers and body marked.
  */
-import { html } from '../html.js';
+import { breakable, html } from '../html.js';
 import { useEffect, useState } from 'preact/hooks';
 import { loadSample, NotFoundError } from '../api.js';
 import { short, time } from '../format.js';
@@ -105,9 +105,9 @@ function Differences({ differences }) {
     <h2 id="diffs-h">Differences (${differences.length})</h2>
     <div class="scroll" tabindex="0" role="region" aria-label="Differences">
       <table class="diffs">
-        <thead><tr><th scope="col">Path</th><th scope="col">Kind</th><th scope="col">Primary</th><th scope="col">Candidate</th></tr></thead>
+        <thead><tr><th scope="col">Path and kind</th><th scope="col">Primary</th><th scope="col">Candidate</th></tr></thead>
         <tbody>${differences.map((d) => html`<tr class=${`d-${kindClass(d.kind)}`}>
-          <th scope="row"><code>${d.path}</code></th><td><span class="badge kind">${d.kind}</span></td>
+          <th scope="row"><code class="path">${breakable(d.path, '.')}</code> <span class="badge kind">${d.kind}</span></th>
           <td><code>${short(d.primary, 80)}</code></td><td><code>${short(d.candidate, 80)}</code></td>
         </tr>`)}</tbody>
       </table>
