@@ -7,7 +7,12 @@
 export type ArrayMode =
   | { mode: 'ordered' }
   | { mode: 'unordered' }
-  | { mode: 'byKey'; key: string };
+  | {
+      mode: 'byKey';
+      key: string;
+      /** Also report one `order` difference when the matched keys appear in a different order (default false). */
+      order?: boolean;
+    };
 
 /** Comparison rules for one route. Every field has a default (see `defaultCompareRules`). */
 export interface CompareRules {
