@@ -56,7 +56,7 @@ export function toUpstreamError(err: unknown): DoppelError {
       return new DoppelError('DOPPEL_ERR_UPSTREAM_RESET', msg, { cause: err });
     default:
       // undici's HTTPParserError may carry no code (its code table is keyed by name).
-      if (code.startsWith('HPE_') || e?.name === 'HTTPParserError' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO') {
+      if (code.startsWith('HPE_') || e?.name === 'HTTPParserError' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_INFO') {
         return new DoppelError('DOPPEL_ERR_UPSTREAM_PROTOCOL', msg, { cause: err });
       }
       return new DoppelError('DOPPEL_ERR_UPSTREAM_RESET', msg, { cause: err });

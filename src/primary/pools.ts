@@ -24,6 +24,8 @@ export class PoolSet {
         // Copies have their own whole-request timer; the primary uses the configured ones.
         headersTimeout: role === 'primary' ? t.primary : 0,
         bodyTimeout: role === 'primary' ? t.idle : 0,
+        // As large as the client side accepts (undici's default is 16 KiB).
+        maxHeaderSize: 64 * 1024,
         keepAliveTimeout: 4_000,
         pipelining: 1,
       });

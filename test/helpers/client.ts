@@ -66,12 +66,14 @@ export interface SendOptions {
   /** A buffer is sent with Content-Length; an async iterable is sent chunked. */
   body?: Buffer | string | AsyncIterable<Buffer | string>;
   agent?: http.Agent | false;
+  /** Largest response head accepted (node's default is 16 KiB). */
+  maxHeaderSize?: number;
 }
 
 /** Sends one request with node:http and reads the whole answer (no decoding). */
 export function send(base: string, path: string, opts: SendOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), { method: opts.method ?? 'GET', headers: opts.headers as http.OutgoingHttpHeaders, agent: opts.agent ?? false }, (res) => {
+    const req = http.request(new URL(path, base), { method: opts.method ?? 'GET', headers: opts.headers as http.OutgoingHttpHeaders, agent: opts.agent ?? false, maxHeaderSize: opts.maxHeaderSize }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);

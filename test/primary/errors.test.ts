@@ -29,7 +29,11 @@ describe('primary failures', () => {
   const endlessClosed: string[] = [];
 
   before(async () => {
-    ok = await startUpstream((_req, res) => res.end('fine'));
+    ok = await startUpstream((req, res) => {
+      const kib = Number(new URL(req.url!, 'http://x').searchParams.get('kib') ?? 0);
+      if (kib > 0) res.setHeader('x-big', 'h'.repeat(kib * 1024));
+      res.end('fine');
+    });
     silent = await startUpstream(() => {});
     stalling = await startUpstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -121,6 +125,14 @@ describe('primary failures', () => {
     await stillServing();
   });
 
+  test('response headers up to 64 KiB pass; larger ones -> 502 DOPPEL_ERR_UPSTREAM_PROTOCOL', async () => {
+    const big = await send(doppel.base, '/fine/big-headers?kib=40', { maxHeaderSize: 128 * 1024 });
+    assert.equal(big.status, 200);
+    assert.equal(big.headers['x-big'], 'h'.repeat(40 * 1024));
+    assertDoppelError(await send(doppel.base, '/fine/big-headers?kib=80'), 502, 'DOPPEL_ERR_UPSTREAM_PROTOCOL');
+    await stillServing();
+  });
+
   test('client disconnect mid-response aborts the primary request', async () => {
     await new Promise<void>((resolve, reject) => {
       const req = http.get(`${doppel.base}/endless`, { agent: false }, (res) => {
@@ -150,6 +162,6 @@ describe('primary failures', () => {
     assert.equal(metricSample(text, 'doppel_errors_total', { route: 'silent', code: 'DOPPEL_ERR_UPSTREAM_TIMEOUT' }), 1);
     assert.equal(metricSample(text, 'doppel_requests_total', { route: 'refused', status_class: '5xx' }), 2);
     assert.equal(metricSample(text, 'doppel_errors_total', { route: 'garbage', code: 'DOPPEL_ERR_UPSTREAM_PROTOCOL' }), 1);
-    assert.equal(metricSample(text, 'doppel_requests_total', { route: 'ok', status_class: '2xx' }), 6);
+    assert.equal(metricSample(text, 'doppel_requests_total', { route: 'ok', status_class: '2xx' }), 8);
   });
 });
