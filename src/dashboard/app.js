@@ -130,7 +130,9 @@ function App() {
       ${error && report ? html`<p class="error banner" role="status">Cannot reach the admin API (${error}); showing the last report.</p>` : null}
       ${page}
     </main>
-    <footer class="foot small muted">doppel · <a href="/metrics">Prometheus metrics</a> · <a href="/api/v1/endpoints">report as JSON</a></footer>`;
+    <footer class="foot small muted">
+      doppel${getToken() ? ' · the JSON API is under /api/v1' : html` · <a href="/metrics">Prometheus metrics</a> · <a href="/api/v1/endpoints">report as JSON</a>`}
+    </footer>`;
 }
 
 render(html`<${App} />`, /** @type {HTMLElement} */ (document.getElementById('app')));

@@ -36,7 +36,8 @@ describe('dashboard files', () => {
     const cases: [string, string, RegExp][] = [
       ['/assets/app.js', 'text/javascript; charset=utf-8', /from '\.\/html\.js'/],
       ['/assets/components/fields.js', 'text/javascript; charset=utf-8', /FieldsPanel/],
-      ['/assets/style.css', 'text/css; charset=utf-8', /--bg:/],
+      ['/assets/styles/theme.css', 'text/css; charset=utf-8', /--bg:/],
+      ['/assets/styles/detail.css', 'text/css; charset=utf-8', /@media \(max-width/],
       ['/assets/favicon.svg', 'image/svg+xml', /<svg/],
       ['/assets/vendor/preact.module.js', 'text/javascript; charset=utf-8', /export\s*\{/],
       ['/assets/vendor/hooks.module.js', 'text/javascript; charset=utf-8', /from\s*"preact"/],
@@ -61,7 +62,7 @@ describe('dashboard files', () => {
     assert.equal(again.headers.etag, etag);
     assert.equal((await get(`${demo.admin}/assets/app.js`, { 'if-none-match': `W/${etag}` })).status, 304);
     assert.equal((await get(`${demo.admin}/assets/app.js`, { 'if-none-match': '"other"' })).status, 200);
-    const head = await get(`${demo.admin}/assets/style.css`, {}, 'HEAD');
+    const head = await get(`${demo.admin}/assets/styles/base.css`, {}, 'HEAD');
     assert.equal(head.status, 200);
     assert.equal(head.body, '');
     assert.ok(Number(head.headers['content-length']) > 1000);
