@@ -53,7 +53,9 @@ function makePlugin<E extends { close(force?: boolean): Promise<void> }>(
   setup: (instance: FastifyInstance, covered: (request: FastifyRequest) => boolean) => void,
 ): DoppelPlugin<E> {
   const plugin: FastifyPluginCallback<DoppelPluginOptions> = (instance, opts, done) => {
-    const prefix = encapsulate ? '' : (opts?.prefix ?? '');
+    // With skip-override Fastify hands `prefix` over as an option; it is relative to the
+    // context the plugin is registered in, like a route prefix.
+    const prefix = encapsulate || !opts?.prefix ? '' : `${instance.prefix}${opts.prefix}`;
     setup(instance, (request) => underPrefix(request, prefix));
     instance.addHook('onClose', (_i, d) => void engine.close().then(() => d(), () => d()));
     done();

@@ -63,8 +63,9 @@ export interface MirrorEngine {
    */
   begin(info: MirrorRequestInfo, body?: number | Buffer): MirrorTicket | null;
   /**
-   * Copies one request whose body the engine may read itself: a Readable (consumed), a
-   * Buffer, or null. Resolves when every copy has finished.
+   * Copies one request whose body the engine owns: a Readable (read by the engine, or
+   * destroyed when no copy needs it: never pass the app's own request stream), a Buffer,
+   * or null. Resolves when every copy has finished.
    */
   handle(info: MirrorRequestInfo, body?: Readable | Buffer | null): Promise<void>;
   /** Copies under way. */

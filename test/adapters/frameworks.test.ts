@@ -160,3 +160,24 @@ test('fastify: encapsulate: true keeps the hooks inside the plugin (nothing outs
     await app.close();
   }
 });
+
+test('fastify: a prefix given at registration inside a prefixed scope is relative to that scope', async () => {
+  const mirror = await upstream();
+  const app = Fastify();
+  await app.register(async (v1) => {
+    await v1.register(fastifyMirror(mirror.url), { prefix: '/orders' });
+    v1.get('/orders/1', async () => ({ id: 1 }));
+    v1.get('/users/1', async () => ({ id: 1 }));
+  }, { prefix: '/v1' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await request(base, '/v1/users/1');
+    await request(base, '/v1/orders/1');
+    await mirror.waitFor(1);
+    await sleep(100);
+    assert.deepEqual(mirror.received.map((r) => r.url), ['/v1/orders/1']);
+  } finally {
+    await app.close();
+  }
+});
