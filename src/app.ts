@@ -17,6 +17,7 @@ import type { ExtensionFactory } from './routing/table.js';
 import { createShadow, warnSideEffects, type ShadowRuntime } from './shadow/index.js';
 import { mountApi } from './admin/api.js';
 import { setupPersistence } from './store/setup.js';
+import { mountDashboard } from './dashboard/serve.js';
 import { DEFAULT_THRESHOLDS } from './report/noise.js';
 import type { PersistentStore } from './store/types.js';
 
@@ -100,7 +101,7 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
     shadow.mount(admin);
     mountApi(admin, { proxy, shadow });
     options.mountAdmin?.(admin, proxy);
-    (await import('./dashboard/serve.js')).mountDashboard(admin);
+    mountDashboard(admin);
     adminAddress = await admin.listen(config.admin.listen);
   }
 

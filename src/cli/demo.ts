@@ -101,6 +101,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   for (const line of shadowSummary(app)) say(line);
   say('');
   say('where to look:');
+  say(`  dashboard    ${admin}/`);
   say(`  proxy        ${proxy}/api/users/7`);
   say(`  health       ${admin}/healthz`);
   say(`  metrics      ${admin}/metrics`);
