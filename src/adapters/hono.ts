@@ -4,7 +4,8 @@
  * with Hono's own routing: `app.use('/api/*', mirror(...))`.
  *
  * The request body reaches the copies through `c.req.raw.clone()` (a tee of the body
- * stream): the app reads its own branch unchanged. The app's response is observed
+ * stream): the app reads its own branch unchanged. When an earlier middleware already
+ * read the body, the copies get Hono's cached copy of it. The app's response is observed
  * through `c.res.clone()` after the handler ran, without changing the response sent.
  */
 import type { Context, MiddlewareHandler } from 'hono';
@@ -58,6 +59,23 @@ async function pump(body: ReadableStream<Uint8Array>, sink: BodySink & { readonl
   }
 }
 
+/**
+ * The body argument of `begin()`: 0 without a body, undefined when it will be streamed
+ * from a clone, or the whole body when an earlier middleware already read it through
+ * `c.req` (Hono caches it: text and JSON bodies come back as sent, form bodies read with
+ * `parseBody()`/`formData()` re-encoded).
+ */
+async function bodyInput(c: Context): Promise<number | Buffer | undefined> {
+  const req = c.req.raw;
+  if (req.body === null) return 0;
+  if (!req.bodyUsed) return undefined;
+  try {
+    return Buffer.from(await c.req.arrayBuffer());
+  } catch {
+    return undefined;
+  }
+}
+
 /** Feeds the request body (a clone; the app keeps the original) to a sink. */
 function feedBody(c: Context, sink: BodySink | BodyFeed): void {
   const req = c.req.raw;
@@ -85,7 +103,7 @@ export function mirror(...args: [MirrorOptions] | MirrorTargetInput[]): HonoMidd
   const mw: MiddlewareHandler = async (c, next) => {
     let done: Promise<void> | null = null;
     try {
-      const ticket = engine.begin(requestInfo(c), c.req.raw.body === null ? 0 : undefined);
+      const ticket = engine.begin(requestInfo(c), await bodyInput(c));
       if (ticket !== null) {
         if (ticket.body !== null) feedBody(c, ticket.body);
         done = ticket.done;
@@ -131,7 +149,7 @@ export function shadow(options: ShadowOptions): HonoMiddleware<ShadowEngine> & {
   const mw: MiddlewareHandler = async (c, next) => {
     let ticket: ReturnType<ShadowEngine['begin']> = null;
     try {
-      ticket = engine.begin(requestInfo(c), c.req.raw.body === null ? 0 : undefined);
+      ticket = engine.begin(requestInfo(c), await bodyInput(c));
       if (ticket?.body) feedBody(c, ticket.body);
     } catch {
       ticket = null;

@@ -8,11 +8,14 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import express4 from 'express4';
 import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { serve as honoServe } from '@hono/node-server';
 import { eventually, sleep } from '../helpers/servers.js';
 import { request, sha256 } from '../helpers/request.js';
 import { mirror as expressMirror } from '../../src/adapters/express.js';
 import { mirror as fastifyMirror } from '../../src/adapters/fastify.js';
 import { mirror as nodeMirror } from '../../src/adapters/node.js';
+import { mirror as honoMirror } from '../../src/adapters/hono.js';
 import { upstream } from './harness.js';
 
 async function serve(handler: http.RequestListener): Promise<{ base: string; close(): Promise<void> }> {
@@ -40,10 +43,13 @@ for (const [name, ex] of [['express5', express], ['express4', express4 as unknow
       const reply = await request(s.base, '/j', { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
       assert.deepEqual(JSON.parse(reply.body.toString()), { got: { b: [1, 2], a: 'x' } });
       await request(s.base, '/j', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'q=a+b&t=1&t=2' });
-      const [json, form] = await mirror.waitFor(2);
+      // A type no parser took: the stream is untouched (Express 4 still sets req.body = {}), the bytes are copied as sent.
+      await request(s.base, '/j', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'raw  bytes' });
+      const [json, form, raw] = await mirror.waitFor(3);
       assert.equal(json.body.toString(), '{"b":[1,2],"a":"x"}');
       assert.equal(json.headers['content-length'], String(json.body.length));
       assert.equal(form.body.toString(), 'q=a+b&t=1&t=2');
+      assert.equal(raw.body.toString(), 'raw  bytes');
     } finally {
       await s.close();
       await mw.close();
@@ -179,5 +185,40 @@ test('fastify: a prefix given at registration inside a prefixed scope is relativ
     assert.deepEqual(mirror.received.map((r) => r.url), ['/v1/orders/1']);
   } finally {
     await app.close();
+  }
+});
+
+test('hono: after a middleware that already read the body, the copy gets Hono\'s cached body', async () => {
+  const mirror = await upstream();
+  const mw = honoMirror(mirror.url);
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/parsed') await c.req.json();
+    await next();
+  });
+  app.use('*', mw);
+  app.post('/parsed', async (c) => c.json({ got: await c.req.json() }));
+  app.post('/plain', async (c) => c.json({ got: await c.req.json() }));
+  const server = honoServe({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
+  if (!server.listening) await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const text = '{ "a": 1 }';
+    for (const path of ['/parsed', '/plain']) {
+      const reply = await request(base, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+      assert.deepEqual(JSON.parse(reply.body.toString()), { got: { a: 1 } });
+    }
+    await mirror.waitFor(2);
+    const byUrl = Object.fromEntries(mirror.received.map((r) => [r.url, r.body.toString()]));
+    assert.deepEqual(byUrl, { '/parsed': text, '/plain': text });
+    // Also with standard Request objects (app.request), where the used body can only come from Hono's cache.
+    const reply = await app.request('/parsed', { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+    assert.deepEqual(await reply.json(), { got: { a: 1 } });
+    await mirror.waitFor(3);
+    assert.equal(mirror.received[2].body.toString(), text);
+    assert.equal(mirror.received[2].headers['content-length'], String(Buffer.byteLength(text)));
+  } finally {
+    await new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections()));
+    await mw.close();
   }
 });
