@@ -7,21 +7,75 @@
  * be used (an expression that does not compile, or one that stops jq), each expression
  * runs on its own, on each body.
  */
-import { loadJq } from 'jq-wasm';
+import { JqError, loadJq } from 'jq-wasm';
 import type { Jq } from 'jq-wasm';
 
 let jqPromise: Promise<Jq> | null = null;
+let loaded: Jq | null = null;
 
 /** The shared jq instance (loaded on first call). */
 export function getJq(): Promise<Jq> {
   if (jqPromise === null) {
-    jqPromise = loadJq();
-    // a failed load is retried on the next call
-    jqPromise.catch(() => {
-      jqPromise = null;
-    });
+    const p = loadJq();
+    jqPromise = p;
+    p.then(
+      (jq) => {
+        if (jqPromise === p) loaded = jq;
+      },
+      () => {
+        // a failed load is retried on the next call
+        if (jqPromise === p) jqPromise = null;
+      },
+    );
   }
   return jqPromise;
+}
+
+/**
+ * Documents nested deeper than this are not given to jq: the WebAssembly build runs out of
+ * stack on deep nesting (around 1,000 levels), which would also break the shared instance.
+ */
+export const MAX_JQ_DEPTH = 256;
+
+/** Output flags: compact output keeps deep results linear in size. */
+const FLAGS = ['-c'];
+
+/**
+ * The deepest nesting of arrays and objects in a JSON text (strings skipped).
+ *
+ * @example
+ * ```ts
+ * jsonDepth('{"a":[1,{"b":"[["}]}'); // 3
+ * ```
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++;
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return max;
+}
+
+/**
+ * After an error that is not a jq error (the WebAssembly instance trapped), the instance
+ * cannot be trusted any more: drop it so that the next use loads a fresh one.
+ */
+function checkCrash(jq: Jq, err: unknown): void {
+  if (!(err instanceof JqError) && !(err instanceof TypeError)) {
+    if (loaded === jq) {
+      loaded = null;
+      jqPromise = null;
+    }
+  }
 }
 
 /** What one expression gave on one body: its outputs, or an error message. */
@@ -51,8 +105,13 @@ function compileError(jq: Jq, expr: string): string | null {
   let result: string | null = null;
   if (expr.trim() === '') result = 'empty jq expression';
   else {
-    const r = jq.raw(null, expr);
-    if (r.exitCode === JQ_COMPILE_ERROR) result = cleanError(r.stderr) || 'jq compile error';
+    try {
+      const r = jq.raw(null, expr);
+      if (r.exitCode === JQ_COMPILE_ERROR) result = cleanError(r.stderr) || 'jq compile error';
+    } catch (err) {
+      checkCrash(jq, err);
+      return `jq failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
   }
   if (compileCache.size >= MAX_COMPILE_CACHE) compileCache.clear();
   compileCache.set(expr, result);
@@ -89,8 +148,9 @@ function errorText(err: unknown): string {
 
 function runOne(jq: Jq, input: string, expr: string): JqSide {
   try {
-    return { ok: true, values: jq.json(input, expr) };
+    return { ok: true, values: jq.json(input, expr, FLAGS) };
   } catch (err) {
+    checkCrash(jq, err);
     return { ok: false, error: errorText(err) };
   }
 }
@@ -109,8 +169,9 @@ function runCombined(jq: Jq, exprs: readonly string[], primary: string, candidat
   const program = '[' + exprs.map((e) => `(try {"ok": [(${e}\n)]} catch {"err": .})`).join(', ') + ']';
   let outputs: unknown[];
   try {
-    outputs = jq.json(`${primary}\n${candidate}`, program);
-  } catch {
+    outputs = jq.json(`${primary}\n${candidate}`, program, FLAGS);
+  } catch (err) {
+    checkCrash(jq, err);
     return null;
   }
   if (outputs.length !== 2) return null;
@@ -139,6 +200,17 @@ function runCombined(jq: Jq, exprs: readonly string[], primary: string, candidat
  */
 export async function runJq(exprs: readonly string[], primary: string, candidate: string): Promise<JqOutcome[]> {
   const jq = await getJq();
+  const tooDeep = (text: string): JqSide | null =>
+    jsonDepth(text) > MAX_JQ_DEPTH ? { ok: false, error: `document nested deeper than ${MAX_JQ_DEPTH} levels` } : null;
+  const pDeep = tooDeep(primary);
+  const cDeep = tooDeep(candidate);
+  if (pDeep !== null || cDeep !== null) {
+    return exprs.map((expr) => ({
+      expr,
+      primary: pDeep ?? runOne(jq, primary, expr),
+      candidate: cDeep ?? runOne(jq, candidate, expr),
+    }));
+  }
   const compileErrors = exprs.map((e) => compileError(jq, e));
   if (compileErrors.every((e) => e === null)) {
     const combined = runCombined(jq, exprs, primary, candidate);

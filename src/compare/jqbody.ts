@@ -7,7 +7,7 @@
 import { REMOVED, stripIgnored } from './ignore.js';
 import type { CompiledRules } from './ignore.js';
 import { diffValue } from './json.js';
-import { runJq } from './jq.js';
+import { MAX_JQ_DEPTH, jsonDepth, runJq } from './jq.js';
 import type { JqSide } from './jq.js';
 import { MAX_DIFFERENCES, newState } from './state.js';
 import type { Findings } from './state.js';
@@ -22,7 +22,8 @@ function shown(side: JqSide): unknown {
 /**
  * Compare two parsed JSON bodies through `compiled.rules.jq`. `pText` / `cText` are the
  * bodies' texts (used as jq input when nothing is ignored). Returns false, with a note,
- * when jq cannot be loaded; the caller then compares the whole bodies.
+ * when jq cannot be loaded or a body is nested too deeply for it; the caller then
+ * compares the whole bodies.
  */
 export async function compareJq(
   pValue: unknown,
@@ -38,6 +39,10 @@ export async function compareJq(
     const cs = stripIgnored(cValue, compiled.ignore);
     pText = ps === REMOVED ? 'null' : JSON.stringify(ps);
     cText = cs === REMOVED ? 'null' : JSON.stringify(cs);
+  }
+  if (jsonDepth(pText) > MAX_JQ_DEPTH || jsonDepth(cText) > MAX_JQ_DEPTH) {
+    f.notes.push(`${JQ}: body nested deeper than ${MAX_JQ_DEPTH} levels; jq not run, whole bodies compared`);
+    return false;
   }
   let outcomes;
   try {

@@ -206,3 +206,19 @@ test('multipart without a boundary falls back to a hash comparison with a note',
   assertDifferences(r, [{ path: 'body', kind: 'changed' }]);
   assert.ok(r.notes.some((n) => n.includes('DOPPEL_ERR_COMPARE_DECODE')));
 });
+
+test('deeply nested documents: jq is skipped, recursion limits fall back to sha256', async () => {
+  const deep = (n: number, leaf: string) => '['.repeat(n) + leaf + ']'.repeat(n);
+  const mid = await compareResponses(json(deep(900, '1')), json(deep(900, '2')), { jq: ['.'] });
+  assert.equal(mid.bodyMode, 'json');
+  assert.equal(mid.differences.length, 1);
+  assert.equal(mid.differences[0].path, 'body' + '[0]'.repeat(900));
+  assert.ok(mid.notes.some((n) => n.includes('nested deeper than 256 levels')));
+  const huge = await compareResponses(json(deep(100000, '1')), json(deep(100000, '2')));
+  assertDifferences(huge, [{ path: 'body', kind: 'changed' }]);
+  assert.equal(huge.bodyMode, 'hash');
+  assert.ok(huge.notes.some((n) => n.includes('body comparison failed')));
+  const [r] = await runJq(['.'], deep(900, '1'), '[1]');
+  assert.deepEqual(r.primary, { ok: false, error: 'document nested deeper than 256 levels' });
+  assert.deepEqual(r.candidate, { ok: true, values: [[1]] });
+});
