@@ -75,8 +75,15 @@ console.log(JSON.stringify({
   received,
 }));
 app.close();
-mirror.close();
 await handler.close();
+
+// The proxy from the package root, with its admin server and dashboard.
+const proxy = await root.startDoppel(root.fromFlags({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', primary: target, logLevel: 'silent' }));
+const proxied = await fetch('http://127.0.0.1:' + proxy.address.port + '/via-proxy');
+const dashboard = await fetch('http://127.0.0.1:' + proxy.adminAddress.port + '/');
+console.log(JSON.stringify({ proxied: proxied.status, dashboard: dashboard.status, dashboardType: dashboard.headers.get('content-type') }));
+await proxy.close();
+mirror.close();
 `;
 
 const CONSUMER = `
@@ -107,7 +114,9 @@ test('npm pack: the tarball installs into an empty project and every entry point
     for (const entry of ['node', 'express', 'fastify', 'hono']) {
       assert.ok(files.includes(`dist/adapters/${entry}.js`) && files.includes(`dist/adapters/${entry}.d.ts`), `${entry} adapter is in the package`);
     }
-    assert.deepEqual(files.filter((f) => f.startsWith('src/') || f.startsWith('test/')), []);
+    // Only the dashboard's static files come from src/ (the compiled code finds them there).
+    assert.deepEqual(files.filter((f) => (f.startsWith('src/') && !f.startsWith('src/dashboard/')) || f.endsWith('.ts') && !f.endsWith('.d.ts') || f.startsWith('test/')), []);
+    assert.ok(files.includes('src/dashboard/index.html'), 'dashboard page is in the package');
 
     const project = join(dir, 'consumer');
     await mkdir(project);
@@ -116,7 +125,9 @@ test('npm pack: the tarball installs into an empty project and every entry point
     await sh(npm, ['install', join(dir, packed[0].filename), '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], project, 600_000);
 
     await writeFile(join(project, 'check.mjs'), SCRIPT);
-    const out = JSON.parse((await sh(process.execPath, ['check.mjs'], project)).trim().split('\n').pop()!);
+    const lines = (await sh(process.execPath, ['check.mjs'], project)).trim().split('\n');
+    const out = JSON.parse(lines[lines.length - 2]);
+    assert.deepEqual(JSON.parse(lines[lines.length - 1]), { proxied: 200, dashboard: 200, dashboardType: 'text/html; charset=utf-8' });
     assert.deepEqual(out.root, [], 'root exports present');
     assert.deepEqual(out.adapters, Array(4).fill(['function', 'function', 'function', 'function']));
     assert.equal(out.status, 200);
