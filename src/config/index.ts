@@ -26,7 +26,7 @@ export { QUICK_ROUTE_NAME } from './flags.js';
  *
  * @example
  * ```ts
- * import { loadConfigFile } from 'doppel/config';
+ * import { loadConfigFile } from 'doppel';
  * const config = loadConfigFile('doppel.yaml', { env: process.env, overrides: { logLevel: 'debug' } });
  * console.log(config.routes.map((r) => r.name));
  * ```
