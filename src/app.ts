@@ -30,6 +30,8 @@ export interface StartOptions {
   /** Watch `config.file` and reload on change (default true when `load` is given). */
   watch?: boolean;
   extension?: ExtensionFactory<RequestExtension>;
+  /** Serve the admin API (default true); cluster workers leave it to the primary. */
+  admin?: boolean;
   /** Called once the admin server exists, to mount more routes. */
   mountAdmin?: (admin: AdminServer, proxy: DoppelProxy) => void;
 }
@@ -95,7 +97,7 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
   const address = await listen(server, config.listen);
   let admin: AdminServer | null = null;
   let adminAddress: HostPort | null = null;
-  if (config.admin.listen) {
+  if (config.admin.listen && options.admin !== false) {
     admin = new AdminServer({ token: config.admin.token });
     mountCoreAdmin(admin, proxy);
     shadow.mount(admin);

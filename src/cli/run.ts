@@ -1,12 +1,14 @@
 /**
  * `doppel [options]`: runs the proxy from flags and/or a configuration file until a
- * signal stops it.
+ * signal stops it. With `workers` above 1 this process becomes the cluster primary and
+ * the proxy runs in forked workers (see `src/cluster/`).
  */
-import { startDoppel, type DoppelInstance } from '../app.js';
+import type { DoppelInstance } from '../app.js';
 import { applyOverrides, fromFlags, loadConfigFile, type FlagOptions } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { DoppelError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { WORKER_ENV } from '../cluster/messages.js';
 
 /** Options as commander parses them. */
 export interface RunOptions {
@@ -64,11 +66,26 @@ export function handleSignals(app: Pick<DoppelInstance, 'close' | 'reload' | 'lo
   process.on('SIGHUP', () => void app.reload());
 }
 
-/** Runs the proxy in this process. */
+/**
+ * Runs the proxy: in this process when `workers` is 1, else as the primary of a cluster
+ * of that many workers (and, in a forked worker, as that worker).
+ */
 export async function runProxy(opts: RunOptions): Promise<void> {
   const config = resolveRunConfig(opts);
   const logger = createLogger(config.log.level);
   const load = opts.config ? () => applyOverrides(loadConfigFile(opts.config!, { env: process.env }), flagsOf(opts)) : undefined;
+  if (process.env[WORKER_ENV] === '1') {
+    const { runWorker } = await import('../cluster/worker.js');
+    await runWorker({ config, logger, load });
+    return;
+  }
+  if (config.workers > 1) {
+    const { startCluster } = await import('../cluster/primary.js');
+    const c = await startCluster({ config, logger, load });
+    handleSignals({ close: () => c.close(), reload: () => c.reload(), logger });
+    return;
+  }
+  const { startDoppel } = await import('../app.js');
   const app = await startDoppel(config, { logger, load });
   handleSignals(app);
 }
