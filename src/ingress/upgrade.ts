@@ -67,8 +67,11 @@ export function handleUpgrade(proxy: DoppelProxy, req: IncomingMessage, socket: 
   // A client that leaves ends the upstream side too, before or after the 101.
   socket.on('close', () => upstream.destroy());
   let answered = false;
+  // The handshake's answer is bounded like response headers of other requests.
+  const timer = setTimeout(() => upstream.destroy(new DoppelError('DOPPEL_ERR_UPSTREAM_TIMEOUT')), proxy.config.timeouts.primary);
   upstream.on('upgrade', (res, upSocket, upHead) => {
     answered = true;
+    clearTimeout(timer);
     writeHead(socket, res.statusCode ?? 101, res.statusMessage ?? 'Switching Protocols', res.rawHeaders);
     if (upHead.length > 0) socket.write(upHead);
     if (head.length > 0) upSocket.write(head);
@@ -86,12 +89,17 @@ export function handleUpgrade(proxy: DoppelProxy, req: IncomingMessage, socket: 
     // No upgrade: pass the answer on and close, since this socket left HTTP parsing. The
     // body is sent decoded, so it is delimited by the close instead of the upstream's framing.
     answered = true;
+    clearTimeout(timer);
     const headers = forwardResponseHeaders(res.rawHeaders);
     headers.push('connection', 'close');
     writeHead(socket, res.statusCode ?? 502, res.statusMessage ?? '', headers);
     res.on('error', () => socket.destroy());
     res.pipe(socket);
   });
-  upstream.on('error', (err) => (answered ? socket.destroy() : refuse(socket, new DoppelError('DOPPEL_ERR_UPSTREAM_CONNECT', err.message))));
+  upstream.on('error', (err) => {
+    clearTimeout(timer);
+    if (answered) socket.destroy();
+    else refuse(socket, err instanceof DoppelError ? err : new DoppelError('DOPPEL_ERR_UPSTREAM_CONNECT', err.message));
+  });
   upstream.end();
 }

@@ -34,6 +34,8 @@ describe('pass-through of long-lived exchanges', () => {
   const upgrades: http.IncomingHttpHeaders[] = [];
   const mirrorUpgrades: string[] = [];
   let primarySocketClosed = 0;
+  const silentSockets: Duplex[] = [];
+  let silentEnded = false;
 
   before(async () => {
     primary = await startUpstream(async (req, res) => {
@@ -51,6 +53,10 @@ describe('pass-through of long-lived exchanges', () => {
     primary.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       upgrades.push(req.headers);
       socket.on('close', () => primarySocketClosed++);
+      if (req.url === '/silent') {
+        socket.on('end', () => (silentEnded = true));
+        return void silentSockets.push(socket);
+      }
       if (req.url === '/forbidden') {
         // A refused upgrade answered with a chunked body.
         socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nno ws\r\n0\r\n\r\n');
@@ -66,7 +72,8 @@ describe('pass-through of long-lived exchanges', () => {
       mirrorUpgrades.push(req.url!);
       socket.destroy();
     });
-    doppel = await startProxy(config([route(primary.url, [target(mirror.url)])]));
+    const timeouts = { connect: 1_000, primary: 500, idle: 5_000, clientHeaders: 5_000, shutdownGrace: 1_000, mirrorGrace: 200 };
+    doppel = await startProxy(config([route(primary.url, [target(mirror.url)])], { timeouts }));
   });
   after(async () => {
     await doppel.app.close();
@@ -132,6 +139,15 @@ describe('pass-through of long-lived exchanges', () => {
     await other.app.close();
     await clientClosed;
     assert.ok(Date.now() - started < 3_000, `close took ${Date.now() - started} ms`);
+  });
+
+  test('a primary that never answers the handshake -> 504, and its socket is closed', async () => {
+    const parsed = parseHead(await rawExchange(doppel.port, HANDSHAKE('/silent')));
+    assert.equal(parsed.status, 504);
+    assert.equal(parsed.headers['x-doppel-error'], 'DOPPEL_ERR_UPSTREAM_TIMEOUT');
+    assert.equal(silentSockets.length, 1);
+    await eventually(() => silentEnded, 3_000, 'doppel to close its side of the upstream socket');
+    silentSockets[0].destroy();
   });
 
   test('an upgrade that loops back to this instance is refused', async () => {
