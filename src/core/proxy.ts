@@ -196,8 +196,17 @@ export class DoppelProxy {
         this.options.onRequestError?.(result.error, req);
       }
       ticket?.done(result);
-      if (--this.inflight === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
+      // The exchange counts as in flight until its last bytes are handed to the socket, so a
+      // graceful shutdown never cuts a response still queued for a slow reader.
+      if (res.writableFinished || res.destroyed) this.settle();
+      else res.once('close', this.settleBound);
     });
+  }
+
+  private readonly settleBound = (): void => this.settle();
+
+  private settle(): void {
+    if (--this.inflight === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, route: string, err: DoppelError): void {
