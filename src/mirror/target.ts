@@ -8,7 +8,8 @@ import type { MirrorTargetSpec } from '../config/types.js';
 import { DoppelError, type ErrorCode } from '../core/errors.js';
 import type { MirrorOutcome, TargetMetrics } from '../report/metrics.js';
 import { CopyBody } from './body.js';
-import { CircuitBreaker, TokenBucket, now } from './limits.js';
+import { CircuitBreaker, TokenBucket } from './limits.js';
+import { dispatchDetached } from './detached.js';
 import { createSampler, type SampleInput, type Sampler } from './sampler.js';
 import { compileCopy, type CopyBuilder, type CopySource } from './copy.js';
 
@@ -40,16 +41,7 @@ const OUTCOME_BY_CODE: Partial<Record<ErrorCode, MirrorOutcome>> = {
   DOPPEL_ERR_MIRROR_SOURCE_ABORTED: 'aborted',
 };
 
-/** Maps any failure of a copy to a typed mirror error. */
-export function toMirrorError(err: unknown): DoppelError {
-  if (err instanceof DoppelError) return err;
-  const code = (err as { code?: string } | null)?.code ?? '';
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new DoppelError('DOPPEL_ERR_MIRROR_CONNECT', String((err as Error).message), { cause: err });
-  }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new DoppelError('DOPPEL_ERR_MIRROR_TIMEOUT', undefined, { cause: err });
-  return new DoppelError('DOPPEL_ERR_MIRROR_FAILED', String((err as Error)?.message ?? err), { cause: err });
-}
+export { toMirrorError } from './detached.js';
 
 /** Result of admission: a body sink to feed (or null for bodiless copies), or a drop. */
 export type Admission = { go: true; body: CopyBody | null } | { go: false; code?: ErrorCode };
@@ -106,60 +98,21 @@ export class MirrorTarget {
     const opts = this.build(source, body);
     this.inflight++;
     this.metrics.inflight(1);
-    const started = now();
-    return new Promise<void>((resolve) => {
-      let controller: Dispatcher.DispatchController | null = null;
-      let failed: DoppelError | null = null;
-      let status = 0;
-      let headers: Record<string, string | string[] | undefined> = {};
-      let ttfb = 0;
-      let done = false;
-      const finish = (err: DoppelError | null): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.inflight--;
-        this.metrics.inflight(-1);
-        if (body instanceof CopyBody && !body.destroyed) body.destroy();
-        if (err === null) {
-          const duration = now() - started;
-          this.breaker.success();
-          this.metrics.outcome('ok');
-          this.metrics.ttfb(ttfb);
-          this.metrics.total(duration);
-          if (this.hooks.onSuccess) {
-            try {
-              this.hooks.onSuccess(this.name, { status, headers, ttfb, duration });
-            } catch {
-              // A hook's failure must not reach the request path.
-            }
-          }
-        } else this.fail(err);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        failed = new DoppelError('DOPPEL_ERR_MIRROR_TIMEOUT', `mirror ${this.name} did not answer within ${this.spec.timeout} ms`);
-        if (controller !== null) controller.abort(failed);
-        else finish(failed);
-      }, this.spec.timeout);
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (c) => {
-          controller = c;
-          if (failed !== null) c.abort(failed);
-        },
-        onResponseStart: (_c, statusCode, h) => {
-          status = statusCode;
-          headers = h as Record<string, string | string[] | undefined>;
-          ttfb = now() - started;
-        },
-        onResponseData: () => {},
-        onResponseEnd: () => finish(null),
-        onResponseError: (_c, err) => finish(failed ?? toMirrorError(err)),
-      };
-      try {
-        this.dispatcher.dispatch(opts, handler);
-      } catch (err) {
-        finish(toMirrorError(err));
+    return dispatchDetached(this.dispatcher, opts, this.spec.timeout, `mirror ${this.name} did not answer within ${this.spec.timeout} ms`).then((o) => {
+      this.inflight--;
+      this.metrics.inflight(-1);
+      if (body instanceof CopyBody && !body.destroyed) body.destroy();
+      if (o.error !== null) return this.fail(o.error);
+      this.breaker.success();
+      this.metrics.outcome('ok');
+      this.metrics.ttfb(o.ttfb);
+      this.metrics.total(o.total);
+      if (this.hooks.onSuccess) {
+        try {
+          this.hooks.onSuccess(this.name, { status: o.status, headers: o.headers, ttfb: o.ttfb, duration: o.total });
+        } catch {
+          // A hook's failure must not reach the request path.
+        }
       }
     });
   }

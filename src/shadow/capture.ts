@@ -25,9 +25,6 @@ export class ResponseCapture {
   private readonly hash: Hash = createHash('sha256');
   private status = 0;
   private headers: Record<string, string | string[]> = {};
-  /** Milliseconds from the request until headers, and until the end. */
-  ttfb = 0;
-  total = 0;
 
   constructor(private readonly max: number) {}
 
