@@ -1,10 +1,12 @@
 /**
  * Prometheus metrics. Label children are bound once per route and target (see
- * {@link Metrics.route} and {@link Metrics.target}), so the request path only calls
- * `inc()` / `observe()` on ready objects. All metrics live on one registry, the app's
- * own when the caller passes it.
+ * {@link Metrics.route} and {@link Metrics.target}). On the request path they only add to
+ * plain numbers: prom-client hashes the label set on every `inc()`/`observe()`, even of a
+ * bound child, so the sums are handed to it when it collects (every scrape and `get()`).
+ * All metrics live on one registry, the app's own when the caller passes it.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { bindHistogram } from './fast-histogram.js';
 
 /** Outcomes of a mirror copy, the `outcome` label of `doppel_mirror_requests_total`. */
 export const MIRROR_OUTCOMES = [
@@ -69,38 +71,72 @@ export class Metrics {
   readonly shadowFields: Counter<'route' | 'endpoint' | 'field' | 'verdict'>;
   private readonly routes = new Map<string, RouteMetrics>();
   private readonly targets = new Map<string, TargetMetrics>();
+  private readonly timings = new Map<string, TimingMetrics>();
+  /** Hands the request path's local sums to prom-client, per metric. */
+  private readonly flushers = new Map<string, (() => void)[]>();
 
   constructor(options: { registry?: Registry; defaultMetrics?: boolean; prefix?: string } = {}) {
     this.registry = options.registry ?? new Registry();
     const registers = [this.registry];
     const p = options.prefix ?? 'doppel_';
-    this.requests = new Counter({ name: `${p}requests_total`, help: 'Client requests answered, by route and status class.', labelNames: ['route', 'status_class'], registers });
-    this.mirrorRequests = new Counter({ name: `${p}mirror_requests_total`, help: 'Mirror copies by target and outcome (requests left out by sampling are not counted).', labelNames: ['route', 'target', 'outcome'], registers });
-    this.mirrorInflight = new Gauge({ name: `${p}mirror_inflight`, help: 'Mirror copies under way.', labelNames: ['route', 'target'], registers });
-    this.ttfbSeconds = new Histogram({ name: `${p}upstream_ttfb_seconds`, help: 'Time from sending the request to the upstream until its response headers.', labelNames: ['route', 'target', 'role'], buckets: TTFB_BUCKETS, registers });
-    this.durationSeconds = new Histogram({ name: `${p}upstream_duration_seconds`, help: 'Time from sending the request to the upstream until the end of its response.', labelNames: ['route', 'target', 'role'], buckets: TOTAL_BUCKETS, registers });
+    const collect = (key: string) => () => {
+      for (const f of this.flushers.get(key) ?? []) f();
+    };
+    this.requests = new Counter({ name: `${p}requests_total`, help: 'Client requests answered, by route and status class.', labelNames: ['route', 'status_class'], registers, collect: collect('requests') });
+    this.mirrorRequests = new Counter({ name: `${p}mirror_requests_total`, help: 'Mirror copies by target and outcome (requests left out by sampling are not counted).', labelNames: ['route', 'target', 'outcome'], registers, collect: collect('mirrorRequests') });
+    this.mirrorInflight = new Gauge({ name: `${p}mirror_inflight`, help: 'Mirror copies under way.', labelNames: ['route', 'target'], registers, collect: collect('mirrorInflight') });
+    this.ttfbSeconds = new Histogram({ name: `${p}upstream_ttfb_seconds`, help: 'Time from sending the request to the upstream until its response headers.', labelNames: ['route', 'target', 'role'], buckets: TTFB_BUCKETS, registers, collect: collect('ttfbSeconds') });
+    this.durationSeconds = new Histogram({ name: `${p}upstream_duration_seconds`, help: 'Time from sending the request to the upstream until the end of its response.', labelNames: ['route', 'target', 'role'], buckets: TOTAL_BUCKETS, registers, collect: collect('durationSeconds') });
     this.errors = new Counter({ name: `${p}errors_total`, help: 'Client requests that ended with a doppel error, by code.', labelNames: ['route', 'code'], registers });
     this.shadowComparisons = new Counter({ name: `${p}shadow_comparisons_total`, help: 'Shadowed requests by endpoint and result (match, regression, noise, error, skipped).', labelNames: ['route', 'endpoint', 'result'], registers });
     this.shadowFields = new Counter({ name: `${p}shadow_field_differences_total`, help: 'Field differences between primary and candidate, by verdict at the time they were counted.', labelNames: ['route', 'endpoint', 'field', 'verdict'], registers });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
-  /** Timing observer for one (route, target, role), bound once. */
+  private onCollect(key: string, flush: () => void): void {
+    let list = this.flushers.get(key);
+    if (list === undefined) this.flushers.set(key, (list = []));
+    list.push(flush);
+  }
+
+  /** A counter child that sums locally; prom-client gets the sum when it collects. */
+  private fastCounter(key: string, child: { inc(value?: number): void }): () => void {
+    let pending = 0;
+    this.onCollect(key, () => {
+      if (pending === 0) return;
+      child.inc(pending);
+      pending = 0;
+    });
+    return () => {
+      pending++;
+    };
+  }
+
+  /** Timing observer for one (route, target, role), bound once (cached). Values in ms. */
   timing(route: string, target: string, role: UpstreamRole): TimingMetrics {
-    const ttfb = this.ttfbSeconds.labels(route, target, role);
-    const total = this.durationSeconds.labels(route, target, role);
-    return { ttfb: (ms) => ttfb.observe(ms / 1000), total: (ms) => total.observe(ms / 1000) };
+    const key = `${route}\u0000${target}\u0000${role}`;
+    let m = this.timings.get(key);
+    if (m === undefined) {
+      const labels = { route, target, role };
+      const ttfb = bindHistogram(this.ttfbSeconds, labels, 1000);
+      const total = bindHistogram(this.durationSeconds, labels, 1000);
+      this.onCollect('ttfbSeconds', ttfb.flush);
+      this.onCollect('durationSeconds', total.flush);
+      m = { ttfb: ttfb.observe, total: total.observe };
+      this.timings.set(key, m);
+    }
+    return m;
   }
 
   /** Metrics bound to a route (cached). */
   route(name: string, primaryTarget = 'primary'): RouteMetrics {
     let m = this.routes.get(name);
     if (m === undefined) {
-      const byClass = [1, 2, 3, 4, 5].map((c) => this.requests.labels(name, `${c}xx`));
+      const byClass = [1, 2, 3, 4, 5].map((c) => this.fastCounter('requests', this.requests.labels(name, `${c}xx`)));
       m = {
         response: (status) => {
           const c = Math.floor(status / 100);
-          byClass[c >= 1 && c <= 5 ? c - 1 : 4].inc();
+          byClass[c >= 1 && c <= 5 ? c - 1 : 4]();
         },
         primary: this.timing(name, primaryTarget, 'primary'),
       };
@@ -114,12 +150,20 @@ export class Metrics {
     const key = `${route}\u0000${target}`;
     let m = this.targets.get(key);
     if (m === undefined) {
-      const outcomes = new Map(MIRROR_OUTCOMES.map((o) => [o, this.mirrorRequests.labels(route, target, o)]));
-      const inflight = this.mirrorInflight.labels(route, target);
+      const outcomes = new Map(MIRROR_OUTCOMES.map((o) => [o, this.fastCounter('mirrorRequests', this.mirrorRequests.labels(route, target, o))]));
+      const gauge = this.mirrorInflight.labels(route, target);
+      let inflight = 0;
+      let touched = false;
+      this.onCollect('mirrorInflight', () => {
+        if (touched) gauge.set(inflight);
+      });
       const timing = this.timing(route, target, 'mirror');
       m = {
-        outcome: (o) => outcomes.get(o)!.inc(),
-        inflight: (d) => inflight.inc(d),
+        outcome: (o) => outcomes.get(o)!(),
+        inflight: (d) => {
+          inflight += d;
+          touched = true;
+        },
         ttfb: timing.ttfb,
         total: timing.total,
       };
@@ -130,8 +174,9 @@ export class Metrics {
 
   /** Records one upstream timing off the request path (shadow backends). */
   upstreamTiming(route: string, target: string, role: UpstreamRole, ttfbMs: number, totalMs: number): void {
-    this.ttfbSeconds.labels(route, target, role).observe(ttfbMs / 1000);
-    this.durationSeconds.labels(route, target, role).observe(totalMs / 1000);
+    const t = this.timing(route, target, role);
+    t.ttfb(ttfbMs);
+    t.total(totalMs);
   }
 
   /** Counts one shadowed request's result. */
