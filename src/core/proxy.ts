@@ -13,7 +13,7 @@ import { forwardRequestHeaders, rawHeader, rawHeaderIncludes } from './headers.j
 import { fanOut, type BodySink } from '../mirror/body.js';
 import { MIRROR_MARKER, type CopySource } from '../mirror/copy.js';
 import type { MirrorHooks } from '../mirror/target.js';
-import { forward, sendError, type ForwardResult, type ResponseTap } from '../primary/forward.js';
+import { forwardTo, sendError, type ForwardResult, type ResponseTap } from '../primary/forward.js';
 import { PoolSet } from '../primary/pools.js';
 import { hostOnly } from '../routing/match.js';
 import { RouteTable, type ExtensionFactory } from '../routing/table.js';
@@ -167,7 +167,7 @@ export class DoppelProxy {
         if (!a.go) continue;
         const body = a.body;
         if (body !== null) (sinks ??= []).push(body);
-        (sends ??= []).push(() => void t.send(copy, body));
+        (sends ??= []).push(() => t.fire(copy, body));
       }
     }
     const ticket = copyable && route.extension !== null ? route.extension.begin({ route: route.name, method, url, copy, rawHeaders: raw, clientIp, bodyLength }) : null;
@@ -179,28 +179,28 @@ export class DoppelProxy {
     this.inflight++;
     // Timeouts per request, so a reload changes them for pools that already exist.
     const t = table.config.timeouts;
-    const done = forward(
+    forwardTo(
       route.primary,
       { origin: route.primaryOrigin, method: method as 'GET', path: route.primaryPath(path) + (q === -1 ? '' : url.slice(q)), headers: fwd.headers, body, headersTimeout: t.primary, bodyTimeout: t.idle },
       res,
       ticket?.tap ?? undefined,
+      (result) => {
+        route.metrics.response(result.status);
+        if (result.error === undefined) {
+          route.metrics.primary.ttfb(result.ttfb);
+          route.metrics.primary.total(result.duration);
+        } else {
+          this.metrics.error(route.name, result.error.code);
+          this.options.onRequestError?.(result.error, req);
+        }
+        ticket?.done(result);
+        // The exchange counts as in flight until its last bytes are handed to the socket, so a
+        // graceful shutdown never cuts a response still queued for a slow reader.
+        if (res.writableFinished || res.destroyed) this.settle();
+        else res.once('close', this.settleBound);
+      },
     );
     if (sends !== null) for (const s of sends) s();
-    done.then((result) => {
-      route.metrics.response(result.status);
-      if (result.error === undefined) {
-        route.metrics.primary.ttfb(result.ttfb);
-        route.metrics.primary.total(result.duration);
-      } else {
-        this.metrics.error(route.name, result.error.code);
-        this.options.onRequestError?.(result.error, req);
-      }
-      ticket?.done(result);
-      // The exchange counts as in flight until its last bytes are handed to the socket, so a
-      // graceful shutdown never cuts a response still queued for a slow reader.
-      if (res.writableFinished || res.destroyed) this.settle();
-      else res.once('close', this.settleBound);
-    });
   }
 
   private readonly settleBound = (): void => this.settle();

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { DoppelError } from '../core/errors.js';
+import { rawToRecord } from '../core/headers.js';
 import { now } from './limits.js';
 
 /** Sees the response (status, raw headers, body chunks); a mirror copy needs none. */
@@ -18,7 +19,8 @@ export interface ResponseSink {
 export interface DetachedOutcome {
   error: DoppelError | null;
   status: number;
-  headers: IncomingHttpHeaders;
+  /** Response headers (built from the raw ones when first read). */
+  readonly headers: IncomingHttpHeaders;
   ttfb: number;
   total: number;
 }
@@ -34,6 +36,105 @@ export function toMirrorError(err: unknown): DoppelError {
   return new DoppelError('DOPPEL_ERR_MIRROR_FAILED', String((err as Error)?.message ?? err), { cause: err });
 }
 
+/** A {@link DetachedOutcome} whose header object is built on first use. */
+class Outcome implements DetachedOutcome {
+  private parsed: IncomingHttpHeaders | null = null;
+  constructor(
+    readonly error: DoppelError | null,
+    readonly status: number,
+    private readonly raw: Buffer[],
+    readonly ttfb: number,
+    readonly total: number,
+  ) {}
+
+  get headers(): IncomingHttpHeaders {
+    return (this.parsed ??= rawToRecord(this.raw) as IncomingHttpHeaders);
+  }
+}
+
+/**
+ * One detached request, as an undici handler on the interface the client calls directly
+ * (`onConnect`, `onHeaders`, `onData`, `onComplete`, `onError`), so undici neither wraps
+ * it in an adapter nor turns headers and trailers into objects per response; the header
+ * object of the outcome is built only when someone reads it.
+ */
+class DetachedHandler {
+  private abortFn: ((err?: Error) => void) | null = null;
+  private failed: DoppelError | null = null;
+  private status = 0;
+  private rawHeaders: Buffer[] = [];
+  private ttfb = 0;
+  private done = false;
+  private readonly started = now();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    timeoutMs: number,
+    private readonly timeoutMessage: string,
+    private readonly sink: ResponseSink | undefined,
+    private readonly callback: (outcome: DetachedOutcome) => void,
+  ) {
+    this.timer = setTimeout(this.onTimeout, timeoutMs);
+  }
+
+  private readonly onTimeout = (): void => {
+    this.failed = new DoppelError('DOPPEL_ERR_MIRROR_TIMEOUT', this.timeoutMessage);
+    if (this.abortFn !== null) this.abortFn(this.failed);
+    else this.finish(this.failed);
+  };
+
+  finish(error: DoppelError | null): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.callback(new Outcome(error, this.status, this.rawHeaders, this.ttfb, now() - this.started));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+    if (this.failed !== null) abort(this.failed);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    this.status = statusCode;
+    this.rawHeaders = rawHeaders ?? [];
+    this.ttfb = now() - this.started;
+    this.sink?.start(statusCode, this.rawHeaders);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.sink?.data(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish(null);
+  }
+
+  onError(err: Error): void {
+    this.finish(this.failed ?? toMirrorError(err));
+  }
+}
+
+/**
+ * Dispatches `opts`; `callback` runs once when the response has ended, failed or timed out.
+ *
+ * @example
+ * ```ts
+ * sendDetached(pool, opts, 5000, 'mirror staging timed out', undefined, (o) => console.log(o.error?.code ?? o.status));
+ * ```
+ */
+export function sendDetached(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, timeoutMs: number, timeoutMessage: string, sink: ResponseSink | undefined, callback: (outcome: DetachedOutcome) => void): void {
+  const handler = new DetachedHandler(timeoutMs, timeoutMessage, sink, callback);
+  try {
+    dispatcher.dispatch(opts, handler as Dispatcher.DispatchHandler);
+  } catch (err) {
+    handler.finish(toMirrorError(err));
+  }
+}
+
 /**
  * Dispatches `opts` and resolves when the response has ended, failed or timed out; never
  * rejects.
@@ -45,45 +146,5 @@ export function toMirrorError(err: unknown): DoppelError {
  * ```
  */
 export function dispatchDetached(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, timeoutMs: number, timeoutMessage: string, sink?: ResponseSink): Promise<DetachedOutcome> {
-  const started = now();
-  return new Promise<DetachedOutcome>((resolve) => {
-    let controller: Dispatcher.DispatchController | null = null;
-    let failed: DoppelError | null = null;
-    let status = 0;
-    let headers: IncomingHttpHeaders = {};
-    let ttfb = 0;
-    let done = false;
-    const finish = (error: DoppelError | null): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve({ error, status, headers, ttfb, total: now() - started });
-    };
-    const timer = setTimeout(() => {
-      failed = new DoppelError('DOPPEL_ERR_MIRROR_TIMEOUT', timeoutMessage);
-      if (controller !== null) controller.abort(failed);
-      else finish(failed);
-    }, timeoutMs);
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c;
-        if (failed !== null) c.abort(failed);
-      },
-      onResponseStart: (c, statusCode, h) => {
-        if (statusCode < 200) return;
-        status = statusCode;
-        headers = h;
-        ttfb = now() - started;
-        sink?.start(statusCode, (c.rawHeaders as Buffer[] | null) ?? []);
-      },
-      onResponseData: sink ? (_c, chunk) => sink.data(chunk) : () => {},
-      onResponseEnd: () => finish(null),
-      onResponseError: (_c, err) => finish(failed ?? toMirrorError(err)),
-    };
-    try {
-      dispatcher.dispatch(opts, handler);
-    } catch (err) {
-      finish(toMirrorError(err));
-    }
-  });
+  return new Promise<DetachedOutcome>((resolve) => sendDetached(dispatcher, opts, timeoutMs, timeoutMessage, sink, resolve));
 }

@@ -9,7 +9,7 @@ import { DoppelError, type ErrorCode } from '../core/errors.js';
 import type { MirrorOutcome, TargetMetrics } from '../report/metrics.js';
 import { CopyBody } from './body.js';
 import { CircuitBreaker, TokenBucket } from './limits.js';
-import { dispatchDetached } from './detached.js';
+import { sendDetached } from './detached.js';
 import { createSampler, type SampleInput, type Sampler } from './sampler.js';
 import { compileCopy, type CopyBuilder, type CopySource } from './copy.js';
 
@@ -57,6 +57,7 @@ export class MirrorTarget {
   private readonly bucket: TokenBucket | null;
   private readonly build: CopyBuilder;
   readonly breaker: CircuitBreaker;
+  private readonly timeoutMessage: string;
   inflight = 0;
 
   constructor(
@@ -71,6 +72,7 @@ export class MirrorTarget {
     this.bucket = spec.rate !== undefined && spec.rate > 0 ? new TokenBucket(spec.rate) : null;
     this.breaker = new CircuitBreaker(spec.breaker.failures, spec.breaker.cooldown);
     this.build = compileCopy(spec);
+    this.timeoutMessage = `mirror ${spec.name} did not answer within ${spec.timeout} ms`;
   }
 
   /** Decides whether this request is copied. Sampled-out requests are not counted. */
@@ -95,25 +97,33 @@ export class MirrorTarget {
    * whole body already in memory. Resolves when it has finished either way; never rejects.
    */
   send(source: CopySource, body: CopyBody | Buffer | null): Promise<void> {
+    return new Promise<void>((resolve) => this.fire(source, body, resolve));
+  }
+
+  /** Like {@link send}, without a promise (the request path does not wait for copies). */
+  fire(source: CopySource, body: CopyBody | Buffer | null, done?: () => void): void {
     const opts = this.build(source, body);
     this.inflight++;
     this.metrics.inflight(1);
-    return dispatchDetached(this.dispatcher, opts, this.spec.timeout, `mirror ${this.name} did not answer within ${this.spec.timeout} ms`).then((o) => {
+    sendDetached(this.dispatcher, opts, this.spec.timeout, this.timeoutMessage, undefined, (o) => {
       this.inflight--;
       this.metrics.inflight(-1);
       if (body instanceof CopyBody && !body.destroyed) body.destroy();
-      if (o.error !== null) return this.fail(o.error);
-      this.breaker.success();
-      this.metrics.outcome('ok');
-      this.metrics.ttfb(o.ttfb);
-      this.metrics.total(o.total);
-      if (this.hooks.onSuccess) {
-        try {
-          this.hooks.onSuccess(this.name, { status: o.status, headers: o.headers, ttfb: o.ttfb, duration: o.total });
-        } catch {
-          // A hook's failure must not reach the request path.
+      if (o.error !== null) this.fail(o.error);
+      else {
+        this.breaker.success();
+        this.metrics.outcome('ok');
+        this.metrics.ttfb(o.ttfb);
+        this.metrics.total(o.total);
+        if (this.hooks.onSuccess) {
+          try {
+            this.hooks.onSuccess(this.name, { status: o.status, headers: o.headers, ttfb: o.ttfb, duration: o.total });
+          } catch {
+            // A hook's failure must not reach the request path.
+          }
         }
       }
+      done?.();
     });
   }
 

@@ -80,6 +80,105 @@ export function sendError(res: ServerResponse, err: DoppelError): void {
 }
 
 /**
+ * One forwarded exchange, as an undici handler. It implements the handler interface the
+ * undici client calls directly (`onConnect`, `onHeaders`, `onData`, `onComplete`,
+ * `onError`): with the newer `onRequestStart`/`onResponseStart` interface undici wraps
+ * every request in an adapter that also turns the response headers and trailers into
+ * objects, which nothing here reads. A class instead of closures keeps the per-request
+ * allocations to this object and one bound listener.
+ */
+class ForwardHandler {
+  private abortFn: ((err?: Error) => void) | null = null;
+  private resumeFn: (() => void) | null = null;
+  private status = 0;
+  private ttfb = 0;
+  private done = false;
+  private readonly started = now();
+  private readonly onClose = (): void => {
+    if (!this.res.writableFinished && !this.done) {
+      const err = new DoppelError('DOPPEL_ERR_CLIENT_ABORTED');
+      this.abortFn?.(err);
+      this.finish(err);
+    }
+  };
+  private readonly onDrain = (): void => this.resumeFn?.();
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly tap: ResponseTap | undefined,
+    private readonly callback: (result: ForwardResult) => void,
+  ) {
+    res.on('close', this.onClose);
+  }
+
+  finish(error?: DoppelError): void {
+    if (this.done) return;
+    this.done = true;
+    const res = this.res;
+    res.off('close', this.onClose);
+    res.off('drain', this.onDrain);
+    if (error !== undefined) {
+      this.tap?.error(error);
+      if (error.code !== 'DOPPEL_ERR_CLIENT_ABORTED') sendError(res, error);
+      if (!res.headersSent || this.status === 0) this.status = error.status;
+    }
+    this.callback({ status: this.status, error, ttfb: this.ttfb, duration: now() - this.started });
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+    if (this.done) abort(new DoppelError('DOPPEL_ERR_CLIENT_ABORTED'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true;
+    this.resumeFn = resume;
+    this.status = statusCode;
+    this.ttfb = now() - this.started;
+    const raw = forwardResponseHeaders(rawHeaders ?? []);
+    this.tap?.start(statusCode, raw);
+    if (statusText) this.res.writeHead(statusCode, statusText, raw);
+    else this.res.writeHead(statusCode, raw);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.tap?.data(chunk);
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.onDrain);
+    return false;
+  }
+
+  onComplete(): void {
+    this.tap?.end();
+    this.res.end();
+    this.finish();
+  }
+
+  onError(err: Error): void {
+    this.finish(toUpstreamError(err));
+  }
+}
+
+/**
+ * Sends the request to the primary and streams its response to `res`; `callback` runs
+ * once when the exchange is over. A client that goes away aborts the upstream request.
+ *
+ * @example
+ * ```ts
+ * forwardTo(pool, { origin, path: req.url!, method: 'GET', headers }, res, undefined, (r) => console.log(r.status));
+ * ```
+ */
+export function forwardTo(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res: ServerResponse, tap: ResponseTap | undefined, callback: (result: ForwardResult) => void): void {
+  const handler = new ForwardHandler(res, tap, callback);
+  try {
+    dispatcher.dispatch(opts, handler as Dispatcher.DispatchHandler);
+  } catch (err) {
+    handler.finish(toUpstreamError(err));
+  }
+}
+
+/**
  * Sends the request to the primary and streams its response to `res`. Resolves when the
  * exchange is over; never rejects. A client that goes away aborts the upstream request.
  *
@@ -89,67 +188,5 @@ export function sendError(res: ServerResponse, err: DoppelError): void {
  * ```
  */
 export function forward(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res: ServerResponse, tap?: ResponseTap): Promise<ForwardResult> {
-  const started = now();
-  return new Promise<ForwardResult>((resolve) => {
-    let controller: Dispatcher.DispatchController | null = null;
-    let status = 0;
-    let ttfb = 0;
-    let done = false;
-    const finish = (error?: DoppelError): void => {
-      if (done) return;
-      done = true;
-      res.off('close', onClose);
-      res.off('drain', onDrain);
-      if (error !== undefined) {
-        tap?.error(error);
-        if (error.code !== 'DOPPEL_ERR_CLIENT_ABORTED') sendError(res, error);
-        if (!res.headersSent || status === 0) status = error.status;
-      }
-      resolve({ status, error, ttfb, duration: now() - started });
-    };
-    const onDrain = (): void => controller?.resume();
-    const onClose = (): void => {
-      if (!res.writableFinished && !done) {
-        const err = new DoppelError('DOPPEL_ERR_CLIENT_ABORTED');
-        controller?.abort(err);
-        finish(err);
-      }
-    };
-    res.on('close', onClose);
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (done) c.abort(new DoppelError('DOPPEL_ERR_CLIENT_ABORTED'));
-      },
-      onResponseStart(c, statusCode, _headers, statusMessage) {
-        if (statusCode < 200) return;
-        status = statusCode;
-        ttfb = now() - started;
-        const raw = forwardResponseHeaders((c.rawHeaders as Buffer[] | null) ?? []);
-        tap?.start(statusCode, raw);
-        if (statusMessage) res.writeHead(statusCode, statusMessage, raw);
-        else res.writeHead(statusCode, raw);
-      },
-      onResponseData(c, chunk) {
-        tap?.data(chunk);
-        if (!res.write(chunk)) {
-          c.pause();
-          res.once('drain', onDrain);
-        }
-      },
-      onResponseEnd() {
-        tap?.end();
-        res.end();
-        finish();
-      },
-      onResponseError(_c, err) {
-        finish(toUpstreamError(err));
-      },
-    };
-    try {
-      dispatcher.dispatch(opts, handler);
-    } catch (err) {
-      finish(toUpstreamError(err));
-    }
-  });
+  return new Promise<ForwardResult>((resolve) => forwardTo(dispatcher, opts, res, tap, resolve));
 }
