@@ -1,0 +1,184 @@
+/**
+ * Child processes of the benchmark: started (optionally pinned with taskset), tracked,
+ * and all killed at the end, on error and on signals. Also measures the resident memory
+ * of a process tree.
+ */
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+
+const children = new Set<ChildProcess>();
+let hasTaskset: boolean | null = null;
+
+/** True when `cmd` can be run (found on PATH). */
+export function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Starts a tracked child; `cpus` pins it with taskset (e.g. "0", "1", "0-1"). */
+export function start(cmd: string, args: string[], opts: { cpus?: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): ChildProcess {
+  hasTaskset ??= have('taskset');
+  const pinned = opts.cpus !== undefined && hasTaskset;
+  const so: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } };
+  const child = pinned ? spawn('taskset', ['-c', opts.cpus!, cmd, ...args], so) : spawn(cmd, args, so);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let out = '';
+  const onData = (c: Buffer) => {
+    out += c.toString();
+    let nl: number;
+    while ((nl = out.indexOf('\n')) !== -1) {
+      opts.log?.(out.slice(0, nl));
+      out = out.slice(nl + 1);
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  return child;
+}
+
+/** Runs a command to its end (bounded by `timeoutMs`); resolves with its output. */
+export function run(cmd: string, args: string[], opts: { cpus?: string; timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    let out = '';
+    const child = start(cmd, args, { cpus: opts.cpus, env: opts.env, log: (l) => (out += `${l}\n`) });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      // Let the last buffered lines arrive.
+      setImmediate(() => resolve({ code, out }));
+    });
+  });
+}
+
+/** Descendants of `pid`, itself included. */
+export function processTree(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(d), ppid);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i]) out.push(p);
+  return out;
+}
+
+function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system) used so far by a process tree, ms (clock ticks of 10 ms). */
+export function treeCpuMs(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat (utime, stime), counted from the state field (3).
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks * 10;
+}
+
+/** Resident memory of a process tree, MB. */
+export function treeRssMb(pid: number): number {
+  return processTree(pid).reduce((a, p) => a + statusKb(p, 'VmRSS'), 0) / 1024;
+}
+
+/** Polls the RSS of a process tree every `everyMs` until stopped; `stop()` returns the peak in MB. */
+export function rssPeak(pid: number | undefined, everyMs = 100): { stop(): number } {
+  if (pid === undefined) return { stop: () => 0 };
+  let peak = treeRssMb(pid);
+  const t = setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), everyMs);
+  return {
+    stop() {
+      clearInterval(t);
+      return Math.max(peak, treeRssMb(pid));
+    },
+  };
+}
+
+/** Resolves when `port` accepts connections on 127.0.0.1 (or rejects after `ms`). */
+export async function waitPort(port: number, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port} after ${ms} ms`);
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Stops a child gracefully (SIGTERM), then kills it after `ms`. */
+export function stop(child: ChildProcess, ms = 5_000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      resolve(code);
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Kills every child still running (and their descendants). */
+export function killAll(): void {
+  for (const c of children) {
+    if (c.pid === undefined) continue;
+    for (const p of processTree(c.pid).reverse()) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  children.clear();
+}
+
+/** Makes sure no child outlives the benchmark, whatever ends it. */
+export function installCleanup(): void {
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`bench: ${err.stack ?? err}\n`);
+    killAll();
+    process.exit(1);
+  });
+}

@@ -1,0 +1,68 @@
+/** The results table, the ratios and the targets. */
+import { median, type CaseResult } from './scenarios.js';
+
+export interface Figures {
+  isolation_p99_ratio: number;
+  mirror_cost_ratio_get: number;
+  mirror_cost_ratio_post: number;
+  vs_nginx_mirror_get: number | null;
+  vs_nginx_mirror_post: number | null;
+  slow_mirror_rss_mb: number;
+  large_upload_rss_mb: number;
+  shadow_cost_ratio: number;
+  compare_ops_per_s: number;
+  added_p99_ms: number;
+}
+
+/** The issue's targets: [key, comparison, bound]. */
+export const TARGETS: [keyof Figures, '>=' | '<=', number][] = [
+  ['isolation_p99_ratio', '<=', 1.2],
+  ['mirror_cost_ratio_get', '>=', 0.75],
+  ['mirror_cost_ratio_post', '>=', 0.75],
+  ['vs_nginx_mirror_get', '>=', 1.0],
+  ['vs_nginx_mirror_post', '>=', 1.0],
+  ['slow_mirror_rss_mb', '<=', 256],
+  ['large_upload_rss_mb', '<=', 150],
+  ['shadow_cost_ratio', '>=', 0.6],
+  ['compare_ops_per_s', '>=', 20_000],
+  ['added_p99_ms', '<=', 1.0],
+];
+
+export const rps = (r: CaseResult | undefined) => (r ? median(r.runs.map((x) => x.rps)) : Number.NaN);
+export const p99 = (r: CaseResult | undefined) => (r ? median(r.runs.map((x) => x.p99)) : Number.NaN);
+export const peakRss = (r: CaseResult | undefined) => (r ? Math.max(...r.runs.map((x) => x.rssMb)) : Number.NaN);
+
+const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+
+/** Markdown table of every case: medians over the rounds, the spread of req/s, peak RSS. */
+export function table(results: Map<string, CaseResult>): string {
+  const rows = ['| configuration | request | req/s (median) | req/s min-max | p50 ms | p99 ms | proxy CPU us/req | proxy peak RSS MB | errors |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const r of results.values()) {
+    const xs = r.runs.map((x) => x.rps);
+    const errors = r.runs.reduce((a, x) => a + x.errors, 0);
+    rows.push(
+      `| ${r.case.system} | ${r.case.kind} | ${f(rps(r))} | ${f(Math.min(...xs))}-${f(Math.max(...xs))} | ${f(median(r.runs.map((x) => x.p50)), 2)} | ${f(p99(r), 2)} | ${f(median(r.runs.map((x) => x.cpuUs)))} | ${r.case.pid ? f(peakRss(r)) : '-'} | ${errors} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** Markdown table of each target against the measured figure. */
+export function targetTable(fig: Figures): string {
+  const rows = ['| figure | target | measured | |', '|---|---|---:|---|'];
+  for (const [k, op, bound] of TARGETS) {
+    const v = fig[k];
+    const pass = v === null || !Number.isFinite(v) ? null : op === '>=' ? v >= bound : v <= bound;
+    rows.push(`| ${k} | ${op} ${bound} | ${v === null ? 'n/a' : f(v, Math.abs(v) < 10 ? 2 : 0)} | ${pass === null ? 'not measured' : pass ? 'pass' : 'FAIL'} |`);
+  }
+  return rows.join('\n');
+}
+
+export function round(fig: Figures): Figures {
+  const out = { ...fig };
+  for (const k of Object.keys(out) as (keyof Figures)[]) {
+    const v = out[k];
+    if (typeof v === 'number') out[k] = (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : null) as never;
+  }
+  return out;
+}

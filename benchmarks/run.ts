@@ -1,0 +1,171 @@
+/**
+ * doppel against nginx `mirror`: throughput, latency and memory (see docs/benchmarks.md).
+ *
+ *   npm run bench                 full run: 10 s per measurement, 3 interleaved rounds
+ *   npm run bench -- --quick      under 4 minutes; ends with one `RESULT {json}` line
+ *
+ * Options: --rounds N, --seconds S, --workers N|auto (doppel), --layout split|shared|none
+ * (split: proxies on CPU 0, load generator and upstreams on CPU 1; shared: proxies on all
+ * CPUs, load and upstreams on the last one; none: no pinning), --connections N,
+ * --cpu-prof DIR (profile the doppel processes), --only get,post,shadow,upload,rate,compare.
+ * Installs nginx and wrk with apt when missing (as root); without wrk it uses autocannon,
+ * without nginx the nginx figures are left out. Everything runs on 127.0.0.1; every
+ * child process is killed at the end, also on errors.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pickGenerator } from './load.js';
+import { have, installCleanup, killAll, run } from './procs.js';
+import { peakRss, p99, round, rps, table, targetTable, type Figures } from './report.js';
+import { addedLatency, compareOps, largeUpload, throughput, type Case } from './scenarios.js';
+import { buildDoppel, routes, startDoppel, startNginx, startUpstreams, stopDoppel } from './systems.js';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, d: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? d : (argv[i + 1] ?? d);
+};
+const quick = argv.includes('--quick');
+const rounds = Number(opt('rounds', '3'));
+const seconds = Number(opt('seconds', quick ? '3' : '10'));
+const cpus = availableParallelism();
+// On two CPUs shared with the load generator and the upstreams a second worker process
+// adds no throughput (the full run measures both); with more CPUs every core gets one.
+const workersArg = opt('workers', cpus <= 2 ? '1' : 'auto');
+const workers = workersArg === 'auto' ? cpus : Number(workersArg);
+const altWorkers = cpus > 1 ? (workers === 1 ? cpus : 1) : null;
+const layout = opt('layout', 'shared');
+const connections = Number(opt('connections', '32'));
+const profDir = opt('cpu-prof', '');
+const only = new Set(opt('only', 'get,post,shadow,upload,rate,compare').split(','));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const last = String(cpus - 1);
+const pin = cpus < 2 || layout === 'none' ? { proxy: undefined, load: undefined } : layout === 'split' ? { proxy: '0', load: last } : { proxy: `0-${last}`, load: last };
+
+async function ensureTools(): Promise<void> {
+  if (have('wrk') && have('nginx')) return;
+  if (process.getuid?.() === 0 && have('apt-get')) {
+    log('installing nginx and wrk with apt-get ...');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    await run('apt-get', ['update', '-qq'], { timeoutMs: 180_000, env });
+    const r = await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx-light', 'wrk'], { timeoutMs: 300_000, env });
+    if (r.code !== 0) await run('apt-get', ['install', '-y', '-qq', 'nginx', 'wrk'], { timeoutMs: 300_000, env });
+  }
+  if (!have('wrk')) log('wrk is not available: using autocannon');
+  if (!have('nginx')) log('nginx is not available: the nginx comparisons are left out');
+}
+
+function machine(nginxVersion: string | null, gen: string): string {
+  const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU';
+  return `nproc ${cpus}, ${model}, node ${process.version}, nginx ${nginxVersion ?? 'absent'}, load generator ${gen}, layout ${layout} (proxy CPUs ${pin.proxy ?? 'any'}, load+upstreams CPUs ${pin.load ?? 'any'}), doppel workers ${workers}, load average at start ${loadavg()[0].toFixed(1)}`;
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  const t0 = Date.now();
+  await ensureTools();
+  const gen = pickGenerator();
+  const workDir = mkdtempSync(join(tmpdir(), 'doppel-bench-'));
+  // The runner itself (upload client, polling) stays off the proxy's CPU.
+  if (pin.load !== undefined && have('taskset')) spawnSync('taskset', ['-pc', pin.load, String(process.pid)], { stdio: 'ignore' });
+  try {
+    const up = await startUpstreams(pin.load);
+    const nginx = have('nginx') ? await startNginx(workDir, up, pin.proxy) : null;
+    const entry = buildDoppel(log);
+    if (profDir) entry.unshift('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+    const dp = (name: string, r: string, w = workers) => startDoppel(entry, workDir, { name, workers: w, routes: r, admin: true }, pin.proxy);
+    const plain = await dp('plain', routes.plain(up));
+    const fast = await dp('mirror-fast', routes.mirror(up, up.mirror));
+    const slow = await dp('mirror-slow', routes.mirror(up, up.slow));
+    const shadow = only.has('shadow') ? await dp('shadow', routes.shadow(up)) : null;
+    const alt = !quick && altWorkers !== null ? await dp('mirror-fast-alt', routes.mirror(up, up.mirror), altWorkers) : null;
+    const machineLine = machine(nginx?.version ?? null, gen);
+    log(`machine: ${machineLine}`);
+
+    const u = (port: number, path = '/') => `http://127.0.0.1:${port}${path}`;
+    const ng = nginx?.child.pid;
+    const cases: Case[] = [];
+    for (const [kind, enabled, path] of [['GET 1 KB', only.has('get'), '/'], ['POST 64 KB', only.has('post'), '/post']] as const) {
+      if (!enabled) continue;
+      const k = kind.startsWith('GET') ? 'get' : 'post';
+      if (!quick) cases.push({ id: `direct-${k}`, system: 'direct (no proxy)', kind, url: u(up.fast, path) });
+      if (nginx && !quick) cases.push({ id: `nginx-${k}`, system: 'nginx proxy_pass', kind, url: u(nginx.ports.proxy, path), pid: ng });
+      if (nginx) cases.push({ id: `nginx-mirror-${k}`, system: 'nginx + mirror (fast)', kind, url: u(nginx.ports.mirrorFast, path), pid: ng });
+      if (nginx && !quick) cases.push({ id: `nginx-slow-${k}`, system: 'nginx + mirror (200 ms)', kind, url: u(nginx.ports.mirrorSlow, path), pid: ng });
+      cases.push({ id: `doppel-${k}`, system: `doppel (w=${workers})`, kind, url: u(plain.port, path), pid: plain.child.pid });
+      cases.push({ id: `doppel-mirror-${k}`, system: `doppel + mirror (fast, w=${workers})`, kind, url: u(fast.port, path), pid: fast.child.pid });
+      cases.push({ id: `doppel-slow-${k}`, system: `doppel + mirror (200 ms, w=${workers})`, kind, url: u(slow.port, path), pid: slow.child.pid });
+      if (alt) cases.push({ id: `doppel-mirror-alt-${k}`, system: `doppel + mirror (fast, w=${altWorkers})`, kind, url: u(alt.port, path), pid: alt.child.pid });
+    }
+    if (shadow) {
+      cases.push({ id: 'doppel-mirror-5k', system: `doppel + mirror (fast, w=${workers})`, kind: 'GET 5 KB', url: u(fast.port, '/5k'), pid: fast.child.pid });
+      cases.push({ id: 'doppel-shadow-5k', system: `doppel + shadow compare (w=${workers})`, kind: 'GET 5 KB', url: u(shadow.port, '/5k'), pid: shadow.child.pid });
+    }
+    const results = await throughput(cases, { gen, rounds, seconds, warmup: quick ? 1 : 3, connections, cpus: pin.load, workDir, log });
+    const R = (id: string) => results.get(id);
+
+    // Memory of a single 1 GiB upload: its own instance, mirrored, size limit raised.
+    let uploadRss = Number.NaN;
+    let uploadNote = 'not run';
+    if (only.has('upload')) {
+      for (const d of [plain, slow, ...(shadow ? [shadow] : []), ...(alt ? [alt] : [])]) await stopDoppel(d);
+      const up1 = await startDoppel(entry, workDir, { name: 'upload', workers: 1, routes: routes.mirror(up, up.mirror, ', maxBodySize: 2GiB, timeout: 10m'), admin: true }, pin.proxy);
+      const stats = async () => ((await (await fetch(u(up.mirror, '/__stats'))).json()) as { lastUpload: { bytes: number; sha256: string } }).lastUpload;
+      const outcomes = async () =>
+        (await (await fetch(`http://127.0.0.1:${up1.admin}/metrics`)).text())
+          .split('\n')
+          .filter((l) => l.startsWith('doppel_mirror_requests_total{') && !l.endsWith(' 0'))
+          .join('; ');
+      const res = await largeUpload(up1.port, up1.child.pid, 1024 ** 3, stats, outcomes);
+      uploadRss = res.rssMb;
+      uploadNote = `1 GiB in ${res.seconds.toFixed(1)} s, primary ${res.primaryOk ? 'received every byte (sha256 equal)' : `MISMATCH (${res.bytes} bytes)`}, mirror ${res.mirror}, peak RSS ${res.rssMb.toFixed(0)} MB (one process)`;
+      log(`large upload: ${uploadNote}`);
+    }
+
+    let added = { directP99: Number.NaN, doppelP99: Number.NaN, added: Number.NaN };
+    if (only.has('rate')) added = await addedLatency(u(up.fast), u(fast.port), { rate: 2000, seconds: quick ? 3 : 10, rounds, cpus: pin.load, log });
+    const compare = only.has('compare') ? await compareOps(quick ? 3 : 10, pin.proxy === undefined ? undefined : '0') : Number.NaN;
+
+    const fig: Figures = {
+      isolation_p99_ratio: p99(R('doppel-slow-get')) / p99(R('doppel-mirror-get')),
+      mirror_cost_ratio_get: rps(R('doppel-mirror-get')) / rps(R('doppel-get')),
+      mirror_cost_ratio_post: rps(R('doppel-mirror-post')) / rps(R('doppel-post')),
+      vs_nginx_mirror_get: nginx ? rps(R('doppel-mirror-get')) / rps(R('nginx-mirror-get')) : null,
+      vs_nginx_mirror_post: nginx ? rps(R('doppel-mirror-post')) / rps(R('nginx-mirror-post')) : null,
+      slow_mirror_rss_mb: peakRss(R('doppel-slow-post')),
+      large_upload_rss_mb: uploadRss,
+      shadow_cost_ratio: rps(R('doppel-shadow-5k')) / rps(R('doppel-mirror-5k')),
+      compare_ops_per_s: compare,
+      added_p99_ms: added.added,
+    };
+    const out = [
+      `machine: ${machineLine}`,
+      `command: npm run bench -- ${argv.join(' ')}`.trimEnd(),
+      `${rounds} interleaved rounds, ${seconds} s per run, ${connections} connections, ${gen}; medians over rounds`,
+      '',
+      table(results),
+      '',
+      `constant rate 2000 req/s, p99: direct ${added.directP99.toFixed(3)} ms, through doppel (mirror, fast) ${added.doppelP99.toFixed(3)} ms`,
+      `large upload: ${uploadNote}`,
+      `compareResponses, two 5 KB JSON documents, one core: ${compare} ops/s`,
+      '',
+      targetTable(fig),
+      '',
+      `total time ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+    process.stdout.write(`RESULT ${JSON.stringify(round(fig))}\n`);
+  } finally {
+    killAll();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  killAll();
+  process.exit(1);
+});

@@ -1,0 +1,133 @@
+/**
+ * The scenarios: interleaved throughput rounds, the 1 GiB mirrored upload, latency at a
+ * constant rate, and the comparison micro-benchmark.
+ */
+import http from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { runLoad, runRate, type Generator, type LoadResult } from './load.js';
+import { rssPeak, run, treeCpuMs } from './procs.js';
+
+/** One measured configuration: a system, a request kind, where to send it. */
+export interface Case {
+  id: string;
+  system: string;
+  kind: 'GET 1 KB' | 'POST 64 KB' | 'GET 5 KB';
+  url: string;
+  /** Process whose tree's memory is measured (the proxy), if any. */
+  pid?: number;
+}
+
+export interface CaseResult {
+  case: Case;
+  runs: (LoadResult & { rssMb: number; cpuUs: number })[];
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Runs every case once per round, in the same order each round (A B C A B C ...), after
+ * one short warm-up pass each.
+ */
+export async function throughput(
+  cases: Case[],
+  opts: { gen: Generator; rounds: number; seconds: number; warmup: number; connections: number; cpus?: string; workDir: string; log: (s: string) => void },
+): Promise<Map<string, CaseResult>> {
+  const results = new Map<string, CaseResult>(cases.map((c) => [c.id, { case: c, runs: [] }]));
+  const load = (c: Case, seconds: number) =>
+    runLoad(opts.gen, { url: c.url, method: c.kind.startsWith('POST') ? 'POST' : 'GET', bodySize: 64 * 1024, connections: opts.connections, seconds, cpus: opts.cpus }, opts.workDir);
+  for (const c of cases) if (opts.warmup > 0) await load(c, opts.warmup);
+  for (let r = 1; r <= opts.rounds; r++) {
+    for (const c of cases) {
+      const mem = rssPeak(c.pid);
+      const cpu0 = c.pid ? treeCpuMs(c.pid) : 0;
+      const res = await load(c, opts.seconds);
+      const rssMb = mem.stop();
+      const cpuUs = c.pid && res.requests > 0 ? ((treeCpuMs(c.pid) - cpu0) * 1000) / res.requests : Number.NaN;
+      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs });
+      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req${res.errors ? `  errors ${res.errors}` : ''}`);
+    }
+  }
+  return results;
+}
+
+export interface UploadResult {
+  bytes: number;
+  primaryOk: boolean;
+  mirror: string;
+  seconds: number;
+  rssMb: number;
+}
+
+/**
+ * Streams `size` bytes in one request through the proxy to `/upload` and checks the
+ * sha256 the primary computed; `mirrorStats` tells what the mirror target got.
+ */
+export async function largeUpload(proxyPort: number, proxyPid: number | undefined, size: number, mirrorStats: () => Promise<{ bytes: number; sha256: string }>, outcomes: () => Promise<string>): Promise<UploadResult> {
+  const block = randomBytes(1024 * 1024);
+  const hash = createHash('sha256');
+  const mem = rssPeak(proxyPid, 50);
+  const t0 = performance.now();
+  const answer = await new Promise<{ bytes: number; sha256: string }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: proxyPort, method: 'POST', path: '/upload', headers: { 'content-type': 'application/octet-stream', 'content-length': size } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text) as { bytes: number; sha256: string });
+        } catch {
+          reject(new Error(`unexpected answer ${res.statusCode}: ${text.slice(0, 200)}`));
+        }
+      });
+    });
+    req.setTimeout(600_000, () => req.destroy(new Error('upload timed out')));
+    req.on('error', reject);
+    let sent = 0;
+    let i = 0;
+    const write = () => {
+      while (sent < size) {
+        // Vary the blocks so the hash covers position as well as content.
+        const chunk = Buffer.from(block.subarray(0, Math.min(block.length, size - sent)));
+        chunk.writeUInt32LE(i++, 0);
+        hash.update(chunk);
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', write);
+      }
+      req.end();
+    };
+    write();
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const rssMb = mem.stop();
+  const sent = hash.digest('hex');
+  await new Promise((r) => setTimeout(r, 1000));
+  const m = await mirrorStats();
+  const mirror = m.bytes === size && m.sha256 === sent ? 'received every byte (sha256 equal)' : `cut off after ${m.bytes} bytes; outcomes: ${await outcomes()}`;
+  return { bytes: answer.bytes, primaryOk: answer.bytes === size && answer.sha256 === sent, mirror, seconds, rssMb };
+}
+
+/** p99 at a constant rate, direct and through the proxy, interleaved; medians over rounds. */
+export async function addedLatency(direct: string, proxied: string, opts: { rate: number; seconds: number; rounds: number; cpus?: string; log: (s: string) => void }) {
+  const d: number[] = [];
+  const p: number[] = [];
+  for (let r = 1; r <= opts.rounds; r++) {
+    for (const [name, url, into] of [['direct', direct, d], ['doppel', proxied, p]] as const) {
+      const res = await runRate(url, opts.rate, opts.seconds, opts.cpus);
+      into.push(res.p99);
+      opts.log(`round ${r}/${opts.rounds} ${opts.rate} req/s ${name.padEnd(7)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  max ${res.max.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
+    }
+  }
+  return { directP99: median(d), doppelP99: median(p), added: median(p) - median(d) };
+}
+
+/** The comparison micro-benchmark, in its own process on one core. */
+export async function compareOps(seconds: number, cpus: string | undefined): Promise<number> {
+  const script = new URL('./compare.ts', import.meta.url).pathname;
+  const { out } = await run(process.execPath, ['--import', 'tsx', script, String(seconds)], { cpus, timeoutMs: (seconds + 60) * 1000 });
+  const line = out.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`compare benchmark failed: ${out.slice(-500)}`);
+  return (JSON.parse(line) as { ops_per_s: number }).ops_per_s;
+}
