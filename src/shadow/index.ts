@@ -13,6 +13,7 @@ import type { Redactor } from '../report/redact.js';
 import type { ExtensionFactory } from '../routing/table.js';
 import { withEndpointId } from '../admin/ids.js';
 import { ShadowReporter } from './reporter.js';
+import { ThreadComparer } from './comparer.js';
 import { ShadowStage } from './stage.js';
 
 export { ShadowStage } from './stage.js';
@@ -56,6 +57,8 @@ export function createShadow(options: {
   redactor?: Redactor;
   /** Longest body kept with a sample, in characters (default 64 KiB). */
   sampleBodyCap?: number;
+  /** Compare in a worker thread, off the proxy's event loop (default true). */
+  compareInThread?: boolean;
 }): ShadowRuntime {
   const aggregator = new ShadowAggregator({
     ...options.aggregator,
@@ -63,6 +66,7 @@ export function createShadow(options: {
   });
   const reporter = new ShadowReporter({
     aggregator, metrics: options.metrics, logger: options.logger, maxQueue: options.maxQueue, redactor: options.redactor, sampleBodyCap: options.sampleBodyCap,
+    comparer: options.compareInThread === false ? undefined : new ThreadComparer(options.logger),
   });
   return {
     aggregator,

@@ -6,8 +6,8 @@
 import type { RouteSpec } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/proxy.js';
-import { compareResponses } from '../compare/index.js';
 import type { Difference } from '../compare/types.js';
+import { inlineComparer, type Comparer } from './comparer.js';
 import type { ShadowAggregator } from '../report/aggregate.js';
 import type { RecordResult, ShadowOutcome } from '../report/aggregate-types.js';
 import type { Metrics } from '../report/metrics.js';
@@ -43,6 +43,8 @@ export interface ReporterOptions {
   redactor?: Redactor;
   /** Longest body kept with a sample, in characters (default 64 KiB). */
   sampleBodyCap?: number;
+  /** Where comparisons run (default: inline on this thread). */
+  comparer?: Comparer;
   /** Called after each outcome is recorded (the middleware's `onDiff` hangs here). Must not throw. */
   onRecord?(outcome: ShadowOutcome, recorded: RecordResult): void;
 }
@@ -74,8 +76,10 @@ export class ShadowReporter {
   private readonly maxQueueBytes: number;
   private queuedBytes = 0;
   private readonly logsPerField: number;
+  private readonly comparer: Comparer;
 
   constructor(private readonly options: ReporterOptions) {
+    this.comparer = options.comparer ?? inlineComparer;
     this.maxQueue = options.maxQueue ?? 1024;
     this.maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
     this.logsPerField = options.logsPerField ?? 5;
@@ -116,14 +120,18 @@ export class ShadowReporter {
   }
 
   private async drain(): Promise<void> {
+    // A comparer on another thread works on several jobs while this one keeps serving.
+    const width = this.comparer.concurrency;
     while (this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      this.queuedBytes -= jobBytes(job);
-      try {
-        await this.compare(job);
-      } catch (err) {
-        this.options.logger.error({ err: (err as Error).message, route: job.route.name }, 'comparison failed');
-      }
+      const batch = this.queue.splice(0, width);
+      for (const job of batch) this.queuedBytes -= jobBytes(job);
+      await Promise.all(
+        batch.map((job) =>
+          this.compare(job).catch((err: unknown) => {
+            this.options.logger.error({ err: (err as Error).message, route: job.route.name }, 'comparison failed');
+          }),
+        ),
+      );
     }
     this.running = false;
     for (const w of this.idleWaiters.splice(0)) w();
@@ -140,13 +148,13 @@ export class ShadowReporter {
       return;
     }
     let noise: Difference[] | null = null;
-    if (job.secondary !== null && job.secondary.ok) noise = (await compareResponses(job.primary.response, job.secondary.response, rules)).differences;
+    if (job.secondary !== null && job.secondary.ok) noise = (await this.comparer.compare(job.primary.response, job.secondary.response, rules)).differences;
     for (const c of job.candidates) {
       if (!c.result.ok) {
         this.record(job, c.name, 'error', [], noise, c.result);
         continue;
       }
-      const result = await compareResponses(job.primary.response, c.result.response, rules);
+      const result = await this.comparer.compare(job.primary.response, c.result.response, rules);
       this.record(job, c.name, 'compared', result.differences, noise, c.result);
     }
   }

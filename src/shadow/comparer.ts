@@ -1,0 +1,141 @@
+/**
+ * Where the comparison queue runs `compareResponses`: in a worker thread, so that parsing
+ * and diffing two JSON bodies per shadowed request (the largest cost of shadow testing
+ * in the profile) leaves the proxy's event loop, or inline. The thread starts on first
+ * use and stops after a few idle seconds; if it cannot start or dies, comparisons fall
+ * back to running inline.
+ */
+import { Worker } from 'node:worker_threads';
+import { compareResponses } from '../compare/index.js';
+import type { CapturedResponse, CompareResult, CompareRules } from '../compare/types.js';
+import type { Logger } from '../core/logger.js';
+import type { CompareRequest } from './compare-worker.js';
+
+export interface Comparer {
+  /** Comparisons the queue may have under way at once. */
+  readonly concurrency: number;
+  compare(primary: CapturedResponse, candidate: CapturedResponse, rules: CompareRules): Promise<CompareResult>;
+}
+
+/** Runs on the calling thread. */
+export const inlineComparer: Comparer = { concurrency: 1, compare: compareResponses };
+
+interface Pending {
+  resolve(r: CompareResult): void;
+  reject(err: Error): void;
+}
+
+function workerSource(): string {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return `import(${JSON.stringify(new URL('./compare-worker.js', here).href)});`;
+  // Running from the sources: the thread needs the TypeScript loader the process has.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const target = new URL('./compare-worker.ts', here).href;
+  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+}
+
+/**
+ * Compares in one worker thread.
+ *
+ * @example
+ * ```ts
+ * const comparer = new ThreadComparer(logger);
+ * const result = await comparer.compare(primary, candidate, rules);
+ * ```
+ */
+export class ThreadComparer implements Comparer {
+  readonly concurrency = 8;
+  private worker: Worker | null = null;
+  private broken = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly rulesIds = new WeakMap<CompareRules, number>();
+  private sentRules = new Set<number>();
+  private nextRulesId = 1;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly logger?: Logger,
+    private readonly idleMs = 5_000,
+  ) {}
+
+  compare(primary: CapturedResponse, candidate: CapturedResponse, rules: CompareRules): Promise<CompareResult> {
+    const w = this.broken ? null : this.start();
+    if (w === null) return compareResponses(primary, candidate, rules);
+    let rulesId = this.rulesIds.get(rules);
+    if (rulesId === undefined) this.rulesIds.set(rules, (rulesId = this.nextRulesId++));
+    const id = this.nextId++;
+    const msg: CompareRequest = { id, rulesId, primary, candidate };
+    if (!this.sentRules.has(rulesId)) {
+      msg.rules = rules;
+      this.sentRules.add(rulesId);
+    }
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.pending.size === 0) w.ref();
+    return new Promise<CompareResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.postMessage(msg);
+    }).catch(() => compareResponses(primary, candidate, rules));
+  }
+
+  private start(): Worker | null {
+    if (this.worker !== null) return this.worker;
+    let w: Worker;
+    try {
+      w = new Worker(workerSource(), { eval: true });
+    } catch (err) {
+      this.fail(`comparison thread did not start: ${(err as Error).message}`);
+      return null;
+    }
+    w.on('message', (m: { id: number; result?: CompareResult; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (p === undefined) return;
+      this.pending.delete(m.id);
+      if (m.result !== undefined) p.resolve(m.result);
+      else p.reject(new Error(m.error ?? 'comparison failed'));
+      if (this.pending.size === 0) this.idle(w);
+    });
+    w.on('error', (err) => this.fail(`comparison thread failed: ${err.message}`));
+    w.on('exit', () => {
+      if (this.worker === w) this.lost();
+    });
+    this.worker = w;
+    this.sentRules = new Set();
+    return w;
+  }
+
+  /** With nothing pending the thread no longer keeps the process alive, and ends after a while. */
+  private idle(w: Worker): void {
+    w.unref();
+    this.idleTimer = setTimeout(() => {
+      if (this.worker === w && this.pending.size === 0) {
+        this.worker = null;
+        void w.terminate();
+      }
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private lost(): void {
+    this.worker = null;
+    for (const p of this.pending.values()) p.reject(new Error('comparison thread exited'));
+    this.pending.clear();
+  }
+
+  private fail(message: string): void {
+    if (!this.broken) this.logger?.warn(message + '; comparing on the main thread from now on');
+    this.broken = true;
+    const w = this.worker;
+    this.lost();
+    void w?.terminate();
+  }
+
+  /** Stops the thread; comparisons under way finish inline. */
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.lost();
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    await w?.terminate();
+  }
+}
