@@ -1,11 +1,12 @@
 /**
  * Worker thread of the comparison queue: runs `compareResponses` off the proxy's event
- * loop. Messages: `{ id, rulesId, rules?, primary, candidate }` in (the rules travel once
- * per rules id), `{ id, result }` or `{ id, error }` out.
+ * loop. Messages are batches (one wake-up of each thread per batch, not per pair): an
+ * array of `{ id, rulesId, rules?, primary, candidate }` in (the rules travel once per
+ * rules id), an array of `{ id, result }` or `{ id, error }` out.
  */
 import { parentPort } from 'node:worker_threads';
 import { compareResponses } from '../compare/index.js';
-import type { CapturedResponse, CompareRules } from '../compare/types.js';
+import type { CapturedResponse, CompareResult, CompareRules } from '../compare/types.js';
 
 export interface CompareRequest {
   id: number;
@@ -23,11 +24,20 @@ function revive(r: CapturedResponse): CapturedResponse {
   return { ...r, body: Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength) };
 }
 
-parentPort?.on('message', (m: CompareRequest) => {
-  if (m.rules !== undefined) rulesById.set(m.rulesId, m.rules);
-  const rules = rulesById.get(m.rulesId);
-  compareResponses(revive(m.primary), revive(m.candidate), rules).then(
-    (result) => parentPort!.postMessage({ id: m.id, result }),
-    (err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
-  );
+export interface CompareReply {
+  id: number;
+  result?: CompareResult;
+  error?: string;
+}
+
+parentPort?.on('message', (batch: CompareRequest[]) => {
+  void Promise.all(
+    batch.map((m): Promise<CompareReply> => {
+      if (m.rules !== undefined) rulesById.set(m.rulesId, m.rules);
+      return compareResponses(revive(m.primary), revive(m.candidate), rulesById.get(m.rulesId)).then(
+        (result) => ({ id: m.id, result }),
+        (err: unknown) => ({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }),
+  ).then((replies) => parentPort!.postMessage(replies));
 });
