@@ -4,6 +4,7 @@
  * array of `{ id, rulesId, rules?, primary, candidate }` in (the rules travel once per
  * rules id), an array of `{ id, result }` or `{ id, error }` out.
  */
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { compareResponses } from '../compare/index.js';
 import type { CapturedResponse, CompareResult, CompareRules } from '../compare/types.js';
@@ -18,10 +19,25 @@ export interface CompareRequest {
 
 const rulesById = new Map<number, CompareRules>();
 
-/** Structured cloning turns a Buffer into a plain Uint8Array; the comparison wants a Buffer. */
+/**
+ * Structured cloning turns a Buffer into a plain Uint8Array; the comparison wants a Buffer.
+ * A body sent without its sha256 gets it computed if the comparison asks.
+ */
 function revive(r: CapturedResponse): CapturedResponse {
   const b = r.body as Uint8Array;
-  return { ...r, body: Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength) };
+  const body = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (r.sha256 !== '') return { ...r, body };
+  let sha: string | null = null;
+  return {
+    status: r.status,
+    headers: r.headers,
+    body,
+    truncated: r.truncated,
+    size: r.size,
+    get sha256() {
+      return (sha ??= createHash('sha256').update(body).digest('hex'));
+    },
+  };
 }
 
 export interface CompareReply {

@@ -36,6 +36,15 @@ function detachedBody(body: Buffer): Uint8Array {
   return copy;
 }
 
+/**
+ * The fields the thread needs, listed one by one: a capture computes its sha256 only when
+ * read, and the comparison reads it only for truncated bodies (the thread computes it
+ * from the body when it gets none).
+ */
+function forThread(r: CapturedResponse, body: Uint8Array): CapturedResponse {
+  return { status: r.status, headers: r.headers, body: body as Buffer, truncated: r.truncated, size: r.size, sha256: r.truncated ? r.sha256 : '' };
+}
+
 function workerSource(): string {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return `import(${JSON.stringify(new URL('./compare-worker.js', here).href)});`;
@@ -81,7 +90,7 @@ export class ThreadComparer implements Comparer {
     const id = this.nextId++;
     const p = detachedBody(primary.body);
     const c = detachedBody(candidate.body);
-    const msg: CompareRequest = { id, rulesId, primary: { ...primary, body: p as Buffer }, candidate: { ...candidate, body: c as Buffer } };
+    const msg: CompareRequest = { id, rulesId, primary: forThread(primary, p), candidate: forThread(candidate, c) };
     if (!this.sentRules.has(rulesId)) {
       msg.rules = rules;
       this.sentRules.add(rulesId);
