@@ -87,7 +87,10 @@ export interface RateResult {
   errors: number;
   p50: number;
   p99: number;
+  /** Median of the p99s of 500 ms windows. */
+  p99w: number;
   max: number;
+  clientLoopDelayMaxMs: number;
 }
 
 /** Constant-rate GETs with the client in `rate.ts` (latency from the moment of sending). */

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { runLoad, runRate, type Generator, type LoadResult } from './load.js';
+import { runLoad, runRate, type Generator, type LoadResult, type RateResult } from './load.js';
 import { rssPeak, run, treeCpuMs } from './procs.js';
 
 /** One measured configuration: a system, a request kind, where to send it. */
@@ -109,18 +109,27 @@ export async function largeUpload(proxyPort: number, proxyPid: number | undefine
   return { bytes: answer.bytes, primaryOk: answer.bytes === size && answer.sha256 === sent, mirror, seconds, rssMb };
 }
 
-/** p99 at a constant rate, direct and through the proxy, interleaved; medians over rounds. */
+/**
+ * p99 at a constant rate, direct and through the proxy, interleaved. Both the whole-run
+ * p99 and the windowed one (`p99w`, see rate.ts) are kept; medians over rounds.
+ */
 export async function addedLatency(direct: string, proxied: string, opts: { rate: number; seconds: number; rounds: number; cpus?: string; log: (s: string) => void }) {
-  const d: number[] = [];
-  const p: number[] = [];
+  const d: RateResult[] = [];
+  const p: RateResult[] = [];
   for (let r = 1; r <= opts.rounds; r++) {
     for (const [name, url, into] of [['direct', direct, d], ['doppel', proxied, p]] as const) {
       const res = await runRate(url, opts.rate, opts.seconds, opts.cpus);
-      into.push(res.p99);
-      opts.log(`round ${r}/${opts.rounds} ${opts.rate} req/s ${name.padEnd(7)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  max ${res.max.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
+      into.push(res);
+      opts.log(`round ${r}/${opts.rounds} ${opts.rate} req/s ${name.padEnd(7)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  p99w ${res.p99w.toFixed(3)} ms  max ${res.max.toFixed(1)} ms  client loop stall ${res.clientLoopDelayMaxMs.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
     }
   }
-  return { directP99: median(d), doppelP99: median(p), added: median(p) - median(d) };
+  const m = (xs: RateResult[], k: 'p50' | 'p99' | 'p99w') => median(xs.map((x) => x[k]));
+  return {
+    direct: { p50: m(d, 'p50'), p99: m(d, 'p99'), p99w: m(d, 'p99w') },
+    doppel: { p50: m(p, 'p50'), p99: m(p, 'p99'), p99w: m(p, 'p99w') },
+    added: m(p, 'p99w') - m(d, 'p99w'),
+    addedWholeRun: m(p, 'p99') - m(d, 'p99'),
+  };
 }
 
 /** The comparison micro-benchmark, in its own process on one core. */
