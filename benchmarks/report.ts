@@ -30,6 +30,17 @@ export const TARGETS: [keyof Figures, '>=' | '<=', number][] = [
 
 export const rps = (r: CaseResult | undefined) => (r ? median(r.runs.map((x) => x.rps)) : Number.NaN);
 export const p99 = (r: CaseResult | undefined) => (r ? median(r.runs.map((x) => x.p99)) : Number.NaN);
+/**
+ * Ratio of two cases as the median of their per-round ratios: the two runs of one round
+ * follow each other, so they share the machine's conditions, which drift between rounds
+ * on a shared machine.
+ */
+export function pairedRatio(a: CaseResult | undefined, b: CaseResult | undefined, key: 'rps' | 'p99'): number {
+  if (!a || !b) return Number.NaN;
+  const n = Math.min(a.runs.length, b.runs.length);
+  return median(Array.from({ length: n }, (_, i) => a.runs[i][key] / b.runs[i][key]));
+}
+
 export const peakRss = (r: CaseResult | undefined) => (r ? Math.max(...r.runs.map((x) => x.rssMb)) : Number.NaN);
 
 const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');

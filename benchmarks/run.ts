@@ -5,8 +5,10 @@
  *   npm run bench -- --quick      under 4 minutes; ends with one `RESULT {json}` line
  *
  * Options: --rounds N, --seconds S, --workers N|auto (doppel), --layout split|shared|none
- * (split: proxies on CPU 0, load generator and upstreams on CPU 1; shared: proxies on all
- * CPUs, load and upstreams on the last one; none: no pinning), --connections N,
+ * (split, the default: the proxy under test has CPU 0 to itself, the load generator and
+ * the upstreams share the last CPU, as the issue's reference figures were measured;
+ * shared: proxies on all CPUs, load and upstreams on the last one; none: no pinning),
+ * --connections N,
  * --cpu-prof DIR (profile the doppel processes), --only get,post,shadow,upload,rate,compare.
  * Installs nginx and wrk with apt when missing (as root); without wrk it uses autocannon,
  * without nginx the nginx figures are left out. Everything runs on 127.0.0.1; every
@@ -18,7 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pickGenerator } from './load.js';
 import { have, installCleanup, killAll, run } from './procs.js';
-import { peakRss, p99, round, rps, table, targetTable, type Figures } from './report.js';
+import { pairedRatio, peakRss, round, table, targetTable, type Figures } from './report.js';
 import { addedLatency, compareOps, largeUpload, throughput, type Case } from './scenarios.js';
 import { buildDoppel, routes, startDoppel, startNginx, startUpstreams, stopDoppel } from './systems.js';
 
@@ -36,7 +38,7 @@ const cpus = availableParallelism();
 const workersArg = opt('workers', cpus <= 2 ? '1' : 'auto');
 const workers = workersArg === 'auto' ? cpus : Number(workersArg);
 const altWorkers = cpus > 1 ? (workers === 1 ? cpus : 1) : null;
-const layout = opt('layout', 'shared');
+const layout = opt('layout', 'split');
 const connections = Number(opt('connections', '32'));
 const profDir = opt('cpu-prof', '');
 const only = new Set(opt('only', 'get,post,shadow,upload,rate,compare').split(','));
@@ -132,21 +134,21 @@ async function main(): Promise<void> {
     const compare = only.has('compare') ? await compareOps(quick ? 3 : 10, pin.proxy === undefined ? undefined : '0') : Number.NaN;
 
     const fig: Figures = {
-      isolation_p99_ratio: p99(R('doppel-slow-get')) / p99(R('doppel-mirror-get')),
-      mirror_cost_ratio_get: rps(R('doppel-mirror-get')) / rps(R('doppel-get')),
-      mirror_cost_ratio_post: rps(R('doppel-mirror-post')) / rps(R('doppel-post')),
-      vs_nginx_mirror_get: nginx ? rps(R('doppel-mirror-get')) / rps(R('nginx-mirror-get')) : null,
-      vs_nginx_mirror_post: nginx ? rps(R('doppel-mirror-post')) / rps(R('nginx-mirror-post')) : null,
+      isolation_p99_ratio: pairedRatio(R('doppel-slow-get'), R('doppel-mirror-get'), 'p99'),
+      mirror_cost_ratio_get: pairedRatio(R('doppel-mirror-get'), R('doppel-get'), 'rps'),
+      mirror_cost_ratio_post: pairedRatio(R('doppel-mirror-post'), R('doppel-post'), 'rps'),
+      vs_nginx_mirror_get: nginx ? pairedRatio(R('doppel-mirror-get'), R('nginx-mirror-get'), 'rps') : null,
+      vs_nginx_mirror_post: nginx ? pairedRatio(R('doppel-mirror-post'), R('nginx-mirror-post'), 'rps') : null,
       slow_mirror_rss_mb: peakRss(R('doppel-slow-post')),
       large_upload_rss_mb: uploadRss,
-      shadow_cost_ratio: rps(R('doppel-shadow-5k')) / rps(R('doppel-mirror-5k')),
+      shadow_cost_ratio: pairedRatio(R('doppel-shadow-5k'), R('doppel-mirror-5k'), 'rps'),
       compare_ops_per_s: compare,
       added_p99_ms: added.added,
     };
     const out = [
       `machine: ${machineLine}`,
       `command: npm run bench -- ${argv.join(' ')}`.trimEnd(),
-      `${rounds} interleaved rounds, ${seconds} s per run, ${connections} connections, ${gen}; medians over rounds`,
+      `${rounds} interleaved rounds, ${seconds} s per run, ${connections} connections, ${gen}; table: medians over rounds; ratios: medians of the per-round ratios`,
       '',
       table(results),
       '',
