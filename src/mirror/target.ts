@@ -85,7 +85,7 @@ export class MirrorTarget {
     else if (!this.breaker.allow()) code = 'DOPPEL_ERR_MIRROR_CIRCUIT_OPEN';
     else if (this.bucket !== null && !this.bucket.take()) code = 'DOPPEL_ERR_MIRROR_RATE';
     if (code !== undefined) {
-      this.fail(new DoppelError(code));
+      this.drop(code);
       return { go: false, code };
     }
     const hasBody = bodyLength !== 0 && this.spec.copyBody;
@@ -125,6 +125,16 @@ export class MirrorTarget {
       }
       done?.();
     });
+  }
+
+  /**
+   * Counts a copy dropped at admission. Under overload (a slow target at its in-flight
+   * limit) most requests end here, so the error object (and its stack trace) is only made
+   * for an `onError` hook.
+   */
+  private drop(code: ErrorCode): void {
+    if (this.hooks.onError) return this.fail(new DoppelError(code));
+    this.metrics.outcome(OUTCOME_BY_CODE[code] ?? 'error');
   }
 
   private fail(err: DoppelError): void {
