@@ -109,27 +109,30 @@ export async function largeUpload(proxyPort: number, proxyPid: number | undefine
   return { bytes: answer.bytes, primaryOk: answer.bytes === size && answer.sha256 === sent, mirror, seconds, rssMb };
 }
 
+/** Medians over rounds of one constant-rate target. */
+export interface RateSummary {
+  p50: number;
+  p99: number;
+  /** Median of the windowed p99s (see rate.ts). */
+  p99w: number;
+}
+
 /**
- * p99 at a constant rate, direct and through the proxy, interleaved. Both the whole-run
- * p99 and the windowed one (`p99w`, see rate.ts) are kept; medians over rounds.
+ * Latency at a constant rate for each target, interleaved (A B C A B C ...); medians over
+ * rounds of the whole-run p50/p99 and of the windowed p99.
  */
-export async function addedLatency(direct: string, proxied: string, opts: { rate: number; seconds: number; rounds: number; cpus?: string; log: (s: string) => void }) {
-  const d: RateResult[] = [];
-  const p: RateResult[] = [];
+export async function constantRate(targets: [string, string][], opts: { rate: number; seconds: number; rounds: number; cpus?: string; log: (s: string) => void }): Promise<Map<string, RateSummary>> {
+  const runs = new Map<string, RateResult[]>(targets.map(([name]) => [name, []]));
   for (let r = 1; r <= opts.rounds; r++) {
-    for (const [name, url, into] of [['direct', direct, d], ['doppel', proxied, p]] as const) {
+    for (const [name, url] of targets) {
       const res = await runRate(url, opts.rate, opts.seconds, opts.cpus);
-      into.push(res);
-      opts.log(`round ${r}/${opts.rounds} ${opts.rate} req/s ${name.padEnd(7)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  p99w ${res.p99w.toFixed(3)} ms  max ${res.max.toFixed(1)} ms  client loop stall ${res.clientLoopDelayMaxMs.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
+      runs.get(name)!.push(res);
+      opts.log(`round ${r}/${opts.rounds} ${opts.rate} req/s ${name.padEnd(12)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  p99w ${res.p99w.toFixed(3)} ms  max ${res.max.toFixed(1)} ms  client loop stall ${res.clientLoopDelayMaxMs.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
     }
   }
-  const m = (xs: RateResult[], k: 'p50' | 'p99' | 'p99w') => median(xs.map((x) => x[k]));
-  return {
-    direct: { p50: m(d, 'p50'), p99: m(d, 'p99'), p99w: m(d, 'p99w') },
-    doppel: { p50: m(p, 'p50'), p99: m(p, 'p99'), p99w: m(p, 'p99w') },
-    added: m(p, 'p99w') - m(d, 'p99w'),
-    addedWholeRun: m(p, 'p99') - m(d, 'p99'),
-  };
+  const out = new Map<string, RateSummary>();
+  for (const [name, xs] of runs) out.set(name, { p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), p99w: median(xs.map((x) => x.p99w)) });
+  return out;
 }
 
 /** The comparison micro-benchmark, in its own process on one core. */
