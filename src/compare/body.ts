@@ -3,15 +3,17 @@
  * JSON, jq, form, multipart, text or hash comparison.
  */
 import { createHash } from 'node:crypto';
-import { decodeBody, decodeText, parseMediaType } from './decode.js';
+import { decodeBody, decodeText, isUtf8, parseMediaType } from './decode.js';
 import type { MediaType } from './decode.js';
 import { parseMultipart, parseUrlencoded } from './form.js';
 import { REMOVED, stripIgnored } from './ignore.js';
 import type { CompiledRules } from './ignore.js';
 import { diffValue } from './json.js';
 import { compareJq } from './jqbody.js';
+import { diffTapes } from './jsontape.js';
 import { MAX_DIFFERENCES, newState } from './state.js';
 import type { Findings } from './state.js';
+import { Tape } from './tape.js';
 import { diffText } from './text.js';
 import type { CapturedResponse, CompareResult } from './types.js';
 
@@ -97,6 +99,28 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; err
   }
 }
 
+const tapes = [new Tape(), new Tape()] as const;
+
+/**
+ * Diff two UTF-8 JSON bodies without parsing what they share (see jsontape.ts). False
+ * when the bodies do not lex (invalid JSON, another charset, nesting too deep): the caller
+ * parses them instead, which also words the errors.
+ */
+function diffLexed(p: Buffer, c: Buffer, mp: MediaType, mc: MediaType, compiled: CompiledRules, f: Findings): boolean {
+  if (!isUtf8(mp.charset) || !isUtf8(mc.charset)) return false;
+  const [tp, tc] = tapes;
+  try {
+    if (!tp.lex(p) || !tc.lex(c)) return false;
+    const st = newState(compiled.diff, 'body', f.out, MAX_DIFFERENCES);
+    diffTapes(tp, tc, st, compiled.ignore);
+    if (st.stop) f.overflow = true;
+    return true;
+  } finally {
+    tp.release();
+    tc.release();
+  }
+}
+
 async function compareJson(
   p: Buffer,
   c: Buffer,
@@ -105,6 +129,7 @@ async function compareJson(
   compiled: CompiledRules,
   f: Findings,
 ): Promise<BodyMode> {
+  if (compiled.rules.jq.length === 0 && diffLexed(p, c, mp, mc, compiled, f)) return 'json';
   const pt = text(p, mp, 'primary', f);
   const ct = text(c, mc, 'candidate', f);
   const pj = tryParse(pt);

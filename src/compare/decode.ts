@@ -130,6 +130,11 @@ export function parseMediaType(value: string | string[] | undefined): MediaType 
 const decoders = new Map<string, TextDecoder>();
 const UTF8 = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
 
+/** True for a missing charset (JSON's default) and the names of UTF-8. */
+export function isUtf8(charset: string | null): boolean {
+  return charset === null || UTF8.has(charset);
+}
+
 /**
  * Decode text by charset (utf-8 when absent). An unknown charset decodes as utf-8 and
  * returns a note. A leading byte order mark is dropped.

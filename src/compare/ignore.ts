@@ -167,6 +167,11 @@ function stripIn(value: unknown, set: GlobSet, state: GlobState): unknown {
   return out ?? value;
 }
 
+/** {@link stripIgnored} below a path whose glob state is `state` (not matched itself). */
+export function stripAt(value: unknown, set: GlobSet, state: GlobState): unknown {
+  return state.dead ? value : stripIn(value, set, state);
+}
+
 /**
  * Remove every path matched by `set` from a parsed JSON value. The input is not changed:
  * containers on the way to a removed path are copied. Returns {@link REMOVED} when the

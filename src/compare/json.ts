@@ -47,6 +47,15 @@ function tolerancePairing(st: DiffState, p: readonly unknown[], c: readonly unkn
   return st.opts.numericTolerance > 0 ? (i: number, j: number) => equalAt(st, p[i], c[j], i) : undefined;
 }
 
+/**
+ * True when `ps` and `cs`, the differing elements of an ordered array at the current
+ * path, hold the same elements in another order (an `order` difference).
+ */
+export function sameElements(st: DiffState, ps: readonly unknown[], cs: readonly unknown[]): boolean {
+  const un = pairMultiset(ps, cs, st.opts, st.path, tolerancePairing(st, ps, cs));
+  return un.onlyPrimary.length === 0 && un.onlyCandidate.length === 0;
+}
+
 function diffOrdered(p: unknown[], c: unknown[], st: DiffState): void {
   const path = st.path;
   const n = Math.min(p.length, c.length);
@@ -83,8 +92,7 @@ function diffOrdered(p: unknown[], c: unknown[], st: DiffState): void {
   // differing indexes need to be matched.
   const ps = differing === null ? p : differing.map((i) => p[i]);
   const cs = differing === null ? c : differing.map((i) => c[i]);
-  const un = pairMultiset(ps, cs, st.opts, path, tolerancePairing(st, ps, cs));
-  if (un.onlyPrimary.length === 0 && un.onlyCandidate.length === 0) {
+  if (sameElements(st, ps, cs)) {
     st.out.length = mark;
     st.stop = false;
     emit(st, 'order', p, c);
