@@ -12,6 +12,7 @@ import type { ShadowAggregator } from '../report/aggregate.js';
 import type { RecordResult, ShadowOutcome } from '../report/aggregate-types.js';
 import type { Metrics } from '../report/metrics.js';
 import { clipValue } from '../report/aggregate-report.js';
+import { foldPath } from '../report/noise.js';
 import { exchangeParts } from '../report/exchange.js';
 import { createRedactor, type Redactor } from '../report/redact.js';
 import type { BackendResult } from './backend.js';
@@ -198,7 +199,8 @@ export class ShadowReporter {
       const n = this.logged.get(key) ?? 0;
       if (n >= this.logsPerField) continue;
       this.logged.set(key, n + 1);
-      const d = raw.find((x) => x.kind === f.kind);
+      // The difference this field counts (fields are folded paths: items[3] -> items[*]).
+      const d = raw.find((x) => x.kind === f.kind && foldPath(x.path) === f.field) ?? raw.find((x) => x.kind === f.kind);
       this.options.logger.warn(
         { route: job.route.name, endpoint: rec.endpoint, candidate, field: f.field, kind: f.kind, method: job.method, url: job.url, primary: clipValue(this.options.aggregator.redact(d?.path ?? f.field, d?.primary), 200).value, candidateValue: clipValue(this.options.aggregator.redact(d?.path ?? f.field, d?.candidate), 200).value },
         'shadow regression',

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/core/logger.js';
 import { config, route, shadowSpec } from '../helpers/config.js';
 import { sleep } from '../helpers/servers.js';
 import { metricValue, request } from '../helpers/request.js';
@@ -129,4 +131,29 @@ test('a candidate that hangs or answers garbage neither delays nor alters client
   assert.equal(hang.errors, 20, 'hanging candidate counted as errors after its timeout');
   assert.equal(bad.compared, 20);
   assert.ok(bad.fields.length > 0, 'garbage is reported as a difference');
+});
+
+test('each regression log line carries the values of its own field', async () => {
+  const doc = (price: number, at: string) => JSON.stringify({ meta: { at }, items: [{ id: 1, price: 1 }, { id: 2, price }] });
+  const primary = await upstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(doc(2, 't0'));
+  });
+  const candidate = await upstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(doc(3, 't1'));
+  });
+  let log = '';
+  const sink = new Writable({ write: (chunk, _e, cb) => ((log += chunk.toString()), cb()) });
+  const s = await startStack(config([route(primary.url, [], { shadow: shadowSpec(candidate.url) })]), { logger: createLogger('warn', sink) });
+  add(s.close);
+  await drive(s.base, 3);
+  await s.app.shadow.reporter.idle();
+  const lines = log
+    .split('\n')
+    .filter((l) => l.includes('shadow regression'))
+    .map((l) => JSON.parse(l) as { field: string; primary: unknown; candidateValue: unknown });
+  const byField = new Map(lines.map((l) => [l.field, [l.primary, l.candidateValue]]));
+  assert.deepEqual(byField.get('body.meta.at'), ['t0', 't1']);
+  assert.deepEqual(byField.get('body.items[*].price'), [2, 3]);
 });
