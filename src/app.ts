@@ -2,10 +2,10 @@
  * A running doppel instance: the proxy server, the admin server, hot reload and graceful
  * shutdown, put together from a resolved configuration.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { HostPort, ResolvedConfig } from './config/types.js';
+import { watchConfigFile } from './config/watch.js';
 import { DoppelProxy, type RequestExtension } from './core/proxy.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createProxyServer } from './ingress/server.js';
@@ -122,19 +122,7 @@ export async function startDoppel(config: ResolvedConfig, options: StartOptions 
     }
   };
 
-  let watcher: FSWatcher | null = null;
-  if (config.file && options.load && options.watch !== false) {
-    let timer: NodeJS.Timeout | null = null;
-    try {
-      watcher = watch(config.file, () => {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => reload(), 150);
-      });
-      watcher.on('error', () => {});
-    } catch {
-      logger.warn({ file: config.file }, 'cannot watch the configuration file; reload with SIGHUP');
-    }
-  }
+  const watcher = config.file && options.load && options.watch !== false ? watchConfigFile(config.file, () => reload(), logger) : null;
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>

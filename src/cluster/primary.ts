@@ -6,8 +6,8 @@
  * admin API with the workers' metrics and reports aggregated.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { watch, type FSWatcher } from 'node:fs';
 import type { ResolvedConfig } from '../config/types.js';
+import { watchConfigFile } from '../config/watch.js';
 import type { Logger } from '../core/logger.js';
 import type { AdminServer } from '../admin/server.js';
 import { ClusterMetrics, createClusterAdmin, type ClusterView } from './admin.js';
@@ -208,19 +208,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterInst
     return true;
   };
 
-  let watcher: FSWatcher | null = null;
-  if (config.file && options.load && options.watch !== false) {
-    let timer: NodeJS.Timeout | null = null;
-    try {
-      watcher = watch(config.file, () => {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => reload(), 150);
-      });
-      watcher.on('error', () => {});
-    } catch {
-      logger.warn({ file: config.file }, 'cannot watch the configuration file; reload with SIGHUP');
-    }
-  }
+  const watcher = config.file && options.load && options.watch !== false ? watchConfigFile(config.file, () => reload(), logger) : null;
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
