@@ -3,13 +3,14 @@
  * `.cpuprofile` (from `node --cpu-prof`): self time per function and per stage of the
  * request path, as percentages of the busy (non-idle) time and in microseconds per request.
  *
- *   node --import tsx benchmarks/profile.ts --run [--mirror fast|slow] [--post] [--shadow] [--seconds 10] [--cpus 0]
+ *   node --import tsx benchmarks/profile.ts --run [--mirror fast|slow] [--post] [--shadow] [--seconds 10] [--cpus 0] [--keep FILE]
  *   node --import tsx benchmarks/profile.ts <file.cpuprofile> [--top 40] [--requests N]
  *
  * `--run` starts the upstreams (CPU 1), one doppel process with `--cpu-prof` (CPU 0) and
- * wrk with 32 connections (CPU 1), and prints the summary.
+ * wrk with 32 connections (CPU 1), and prints the summary; `--keep` copies the profile
+ * to FILE (open it in Chrome DevTools or speedscope for the flame graph).
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, pickGenerator } from './load.js';
@@ -105,6 +106,7 @@ async function profileRun(): Promise<void> {
     await stop(d.child, 15_000);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('no profile written');
+    if (opt('keep', '')) copyFileSync(join(dir, file), opt('keep', ''));
     process.stdout.write(`${spec.method} ${spec.url.replace(/:\d+/, '')} ${mirror ? `mirror ${mirror}` : has('shadow') ? 'shadow' : 'no mirror'}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99.toFixed(2)} ms, proxy CPU ${cpuUs.toFixed(0)} us per request\n`);
     process.stdout.write(`${summarise(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile, Number(opt('top', '40')), served)}\n`);
   } finally {

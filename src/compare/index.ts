@@ -95,13 +95,25 @@ export function captureFromBuffer(
   };
 }
 
+/**
+ * True when `r` has a string `sha256` or a getter for it. The getter is not called: a
+ * capture computes its hash on first read, which most comparisons never need.
+ */
+function hasSha256(r: object): boolean {
+  for (let o: object | null = r; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, 'sha256');
+    if (d) return d.get !== undefined || typeof d.value === 'string';
+  }
+  return false;
+}
+
 /** A well-formed copy of whatever was passed as a response (the engine never throws). */
 function sane(r: CapturedResponse): CapturedResponse {
   if (
     r &&
     Buffer.isBuffer(r.body) &&
     typeof r.size === 'number' &&
-    typeof r.sha256 === 'string' &&
+    hasSha256(r) &&
     typeof r.truncated === 'boolean' &&
     r.headers !== null &&
     typeof r.headers === 'object'
