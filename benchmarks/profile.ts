@@ -3,7 +3,7 @@
  * `.cpuprofile` (from `node --cpu-prof`): self time per function and per stage of the
  * request path, as percentages of the busy (non-idle) time and in microseconds per request.
  *
- *   node --import tsx benchmarks/profile.ts --run [--mirror fast|slow] [--post] [--shadow] [--seconds 10] [--cpus 0] [--keep FILE]
+ *   node --import tsx benchmarks/profile.ts --run [--mirror fast|slow] [--post] [--shadow] [--seconds 10] [--cpus 0] [--path /5k] [--keep FILE]
  *   node --import tsx benchmarks/profile.ts <file.cpuprofile> [--top 40] [--requests N]
  *
  * `--run` starts the upstreams (CPU 1), one doppel process with `--cpu-prof` (CPU 0) and
@@ -96,7 +96,8 @@ async function profileRun(): Promise<void> {
     const r = has('shadow') ? routes.shadow(up) : mirror ? routes.mirror(up, mirror === 'slow' ? up.slow : up.mirror) : routes.plain(up);
     const entry = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...buildDoppel((m) => process.stderr.write(`${m}\n`))];
     const d = await startDoppel(entry, dir, { name: 'profiled', workers: 1, routes: r, admin: true }, opt('cpus', '0'));
-    const spec = { url: `http://127.0.0.1:${d.port}${has('shadow') ? '/5k' : has('post') ? '/post' : '/'}`, method: (has('post') ? 'POST' : 'GET') as 'GET' | 'POST', bodySize: 64 * 1024, connections: 32, cpus: '1' };
+    const path = opt('path', has('shadow') ? '/5k' : has('post') ? '/post' : '/');
+    const spec = { url: `http://127.0.0.1:${d.port}${path}`, method: (has('post') ? 'POST' : 'GET') as 'GET' | 'POST', bodySize: 64 * 1024, connections: 32, cpus: '1' };
     await runLoad(pickGenerator(), { ...spec, seconds: 2 }, dir);
     const cpu0 = treeCpuMs(d.child.pid!);
     const res = await runLoad(pickGenerator(), { ...spec, seconds: Number(opt('seconds', '10')) }, dir);

@@ -12,9 +12,13 @@ export interface Figures {
   shadow_cost_ratio: number;
   compare_ops_per_s: number;
   added_p99_ms: number;
+  /** Yardsticks from the same run (no target): nginx proxy_pass's added p99 at the same rate. */
+  ref_nginx_added_p99_ms: number | null;
+  /** `JSON.parse` of both 5 KB documents alone, pairs per second, alternating with the comparisons. */
+  ref_parse_both_per_s: number;
 }
 
-/** The issue's targets: [key, comparison, bound]. */
+/** The targets: [key, comparison, bound]. */
 export const TARGETS: [keyof Figures, '>=' | '<=', number][] = [
   ['isolation_p99_ratio', '<=', 1.2],
   ['mirror_cost_ratio_get', '>=', 0.75],

@@ -6,7 +6,7 @@
  *
  * Options: --rounds N, --seconds S, --workers N|auto (doppel), --layout split|shared|none
  * (split, the default: the proxy under test has CPU 0 to itself, the load generator and
- * the upstreams share the last CPU, as the issue's reference figures were measured;
+ * the upstreams share the last CPU, as the reference figures were measured;
  * shared: proxies on all CPUs, load and upstreams on the last one; none: no pinning),
  * --connections N,
  * --cpu-prof DIR (profile the doppel processes), --only get,post,shadow,upload,rate,compare.
@@ -115,11 +115,16 @@ async function main(): Promise<void> {
     const nan = { p50: Number.NaN, p99: Number.NaN, p99w: Number.NaN };
     let rate = new Map<string, { p50: number; p99: number; p99w: number }>();
     if (only.has('rate')) {
-      rate = await constantRate([['direct', u(up.fast)], ['doppel', u(fast.port)], ['doppel-slow', u(slow.port)]], { rate: 2000, seconds: quick ? 2 : 5, rounds: Math.max(rounds, quick ? 5 : 7), log });
+      // nginx at the same rate is the yardstick of what this machine adds to any proxy hop.
+      const targets: [string, string][] = [['direct', u(up.fast)], ['doppel', u(fast.port)], ['doppel-slow', u(slow.port)]];
+      if (nginx) targets.push(['nginx', u(nginx.ports.proxy)], ['nginx-mirror', u(nginx.ports.mirrorFast)]);
+      rate = await constantRate(targets, { rate: 2000, seconds: quick ? 2 : 5, rounds: Math.max(rounds, quick ? 5 : 7), log });
     }
     const direct = rate.get('direct') ?? nan;
     const viaFast = rate.get('doppel') ?? nan;
     const viaSlow = rate.get('doppel-slow') ?? nan;
+    const viaNginx = rate.get('nginx') ?? null;
+    const viaNginxMirror = rate.get('nginx-mirror') ?? null;
 
     // Memory of a single 1 GiB upload: its own instance, mirrored, size limit raised.
     let uploadRss = Number.NaN;
@@ -139,7 +144,7 @@ async function main(): Promise<void> {
       log(`large upload: ${uploadNote}`);
     }
 
-    const compare = only.has('compare') ? await compareOps(quick ? 3 : 10, pin.proxy === undefined ? undefined : '0') : Number.NaN;
+    const compare = only.has('compare') ? await compareOps(quick ? 3 : 10, pin.proxy === undefined ? undefined : '0') : { ops: Number.NaN, parseBoth: Number.NaN };
 
     const fig: Figures = {
       isolation_p99_ratio: pairedRatio(R('doppel-slow-get'), R('doppel-mirror-get'), 'p99'),
@@ -150,9 +155,13 @@ async function main(): Promise<void> {
       slow_mirror_rss_mb: peakRss(R('doppel-slow-post')),
       large_upload_rss_mb: uploadRss,
       shadow_cost_ratio: pairedRatio(R('doppel-shadow-5k'), R('doppel-mirror-5k'), 'rps'),
-      compare_ops_per_s: compare,
+      compare_ops_per_s: compare.ops,
       added_p99_ms: viaFast.p99w - direct.p99w,
+      ref_nginx_added_p99_ms: viaNginx ? viaNginx.p99w - direct.p99w : null,
+      ref_parse_both_per_s: compare.parseBoth,
     };
+    const rateLine = (name: string, r: { p50: number; p99: number; p99w: number }) =>
+      `  ${name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p99w ${r.p99w.toFixed(3)} ms, added p99w ${(r.p99w - direct.p99w).toFixed(3)} ms`;
     const out = [
       `machine: ${machineLine}`,
       `command: npm run bench -- ${argv.join(' ')}`.trimEnd(),
@@ -162,11 +171,13 @@ async function main(): Promise<void> {
       '',
       'constant rate 2000 req/s (medians over rounds; p99w = median p99 of 500 ms windows):',
       `  direct: p50 ${direct.p50.toFixed(3)} ms, p99 ${direct.p99.toFixed(3)} ms, p99w ${direct.p99w.toFixed(3)} ms`,
-      `  doppel, 100% mirror to the fast target: p50 ${viaFast.p50.toFixed(3)} ms, p99 ${viaFast.p99.toFixed(3)} ms, p99w ${viaFast.p99w.toFixed(3)} ms`,
-      `  doppel, 100% mirror to the 200 ms target: p50 ${viaSlow.p50.toFixed(3)} ms, p99 ${viaSlow.p99.toFixed(3)} ms, p99w ${viaSlow.p99w.toFixed(3)} ms`,
+      rateLine('doppel, 100% mirror to the fast target', viaFast),
+      rateLine('doppel, 100% mirror to the 200 ms target', viaSlow),
+      ...(viaNginx ? [rateLine('nginx proxy_pass (no mirror)', viaNginx)] : []),
+      ...(viaNginxMirror ? [rateLine('nginx + mirror to the fast target', viaNginxMirror)] : []),
       `  added p99 (doppel - direct): ${(viaFast.p99w - direct.p99w).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
       `large upload: ${uploadNote}`,
-      `compareResponses, two 5 KB JSON documents, one core: ${compare} ops/s`,
+      `compareResponses, two 5 KB JSON documents, one core: ${compare.ops} ops/s; JSON.parse of both documents alone, same run: ${compare.parseBoth} pairs/s`,
       '',
       targetTable(fig),
       '',

@@ -136,10 +136,11 @@ export async function constantRate(targets: [string, string][], opts: { rate: nu
 }
 
 /** The comparison micro-benchmark, in its own process on one core. */
-export async function compareOps(seconds: number, cpus: string | undefined): Promise<number> {
+export async function compareOps(seconds: number, cpus: string | undefined): Promise<{ ops: number; parseBoth: number }> {
   const script = new URL('./compare.ts', import.meta.url).pathname;
   const { out } = await run(process.execPath, ['--import', 'tsx', script, String(seconds)], { cpus, timeoutMs: (seconds + 60) * 1000 });
   const line = out.split('\n').find((l) => l.startsWith('{'));
   if (!line) throw new Error(`compare benchmark failed: ${out.slice(-500)}`);
-  return (JSON.parse(line) as { ops_per_s: number }).ops_per_s;
+  const r = JSON.parse(line) as { ops_per_s: number; parse_both_per_s: number };
+  return { ops: r.ops_per_s, parseBoth: r.parse_both_per_s };
 }
