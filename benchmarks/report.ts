@@ -12,8 +12,12 @@ export interface Figures {
   shadow_cost_ratio: number;
   compare_ops_per_s: number;
   added_p99_ms: number;
-  /** Yardsticks from the same run (no target): nginx proxy_pass's added p99 at the same rate. */
+  /** Yardsticks from the same run (no target), at the same rate: doppel without a mirror target, */
+  ref_no_mirror_added_p99_ms: number;
+  /** nginx proxy_pass, */
   ref_nginx_added_p99_ms: number | null;
+  /** and nginx mirroring every request to the fast target. */
+  ref_nginx_mirror_added_p99_ms: number | null;
   /** `JSON.parse` of both 5 KB documents alone, pairs per second, alternating with the comparisons. */
   ref_parse_both_per_s: number;
 }

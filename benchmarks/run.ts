@@ -116,13 +116,14 @@ async function main(): Promise<void> {
     let rate = new Map<string, { p50: number; p99: number; p99w: number }>();
     if (only.has('rate')) {
       // nginx at the same rate is the yardstick of what this machine adds to any proxy hop.
-      const targets: [string, string][] = [['direct', u(up.fast)], ['doppel', u(fast.port)], ['doppel-slow', u(slow.port)]];
+      const targets: [string, string][] = [['direct', u(up.fast)], ['doppel', u(fast.port)], ['doppel-slow', u(slow.port)], ['doppel-plain', u(plain.port)]];
       if (nginx) targets.push(['nginx', u(nginx.ports.proxy)], ['nginx-mirror', u(nginx.ports.mirrorFast)]);
       rate = await constantRate(targets, { rate: 2000, seconds: quick ? 2 : 5, rounds: Math.max(rounds, quick ? 5 : 7), log });
     }
     const direct = rate.get('direct') ?? nan;
     const viaFast = rate.get('doppel') ?? nan;
     const viaSlow = rate.get('doppel-slow') ?? nan;
+    const viaPlain = rate.get('doppel-plain') ?? nan;
     const viaNginx = rate.get('nginx') ?? null;
     const viaNginxMirror = rate.get('nginx-mirror') ?? null;
 
@@ -157,7 +158,9 @@ async function main(): Promise<void> {
       shadow_cost_ratio: pairedRatio(R('doppel-shadow-5k'), R('doppel-mirror-5k'), 'rps'),
       compare_ops_per_s: compare.ops,
       added_p99_ms: viaFast.p99w - direct.p99w,
+      ref_no_mirror_added_p99_ms: viaPlain.p99w - direct.p99w,
       ref_nginx_added_p99_ms: viaNginx ? viaNginx.p99w - direct.p99w : null,
+      ref_nginx_mirror_added_p99_ms: viaNginxMirror ? viaNginxMirror.p99w - direct.p99w : null,
       ref_parse_both_per_s: compare.parseBoth,
     };
     const rateLine = (name: string, r: { p50: number; p99: number; p99w: number }) =>
@@ -173,6 +176,7 @@ async function main(): Promise<void> {
       `  direct: p50 ${direct.p50.toFixed(3)} ms, p99 ${direct.p99.toFixed(3)} ms, p99w ${direct.p99w.toFixed(3)} ms`,
       rateLine('doppel, 100% mirror to the fast target', viaFast),
       rateLine('doppel, 100% mirror to the 200 ms target', viaSlow),
+      rateLine('doppel, no mirror', viaPlain),
       ...(viaNginx ? [rateLine('nginx proxy_pass (no mirror)', viaNginx)] : []),
       ...(viaNginxMirror ? [rateLine('nginx + mirror to the fast target', viaNginxMirror)] : []),
       `  added p99 (doppel - direct): ${(viaFast.p99w - direct.p99w).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
