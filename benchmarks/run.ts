@@ -9,7 +9,8 @@
  * the upstreams share the last CPU, as the reference figures were measured;
  * shared: proxies on all CPUs, load and upstreams on the last one; none: no pinning),
  * --connections N,
- * --cpu-prof DIR (profile the doppel processes), --only get,post,shadow,upload,rate,compare.
+ * --cpu-prof DIR (profile the doppel processes), --node-flags "FLAGS" (node/V8 flags for the
+ * doppel processes, e.g. "--initial-old-space-size=64"), --only get,post,shadow,upload,rate,compare.
  * Installs nginx and wrk with apt when missing (as root); without wrk it uses autocannon,
  * without nginx the nginx figures are left out. Everything runs on 127.0.0.1; every
  * child process is killed at the end, also on errors.
@@ -41,6 +42,7 @@ const altWorkers = cpus > 1 ? (workers === 1 ? cpus : 1) : null;
 const layout = opt('layout', 'split');
 const connections = Number(opt('connections', '32'));
 const profDir = opt('cpu-prof', '');
+const nodeFlags = opt('node-flags', '').split(' ').filter((f) => f !== '');
 const only = new Set(opt('only', 'get,post,shadow,upload,rate,compare').split(','));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -62,7 +64,8 @@ async function ensureTools(): Promise<void> {
 
 function machine(nginxVersion: string | null, gen: string): string {
   const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU';
-  return `nproc ${cpus}, ${model}, node ${process.version}, nginx ${nginxVersion ?? 'absent'}, load generator ${gen}, layout ${layout} (proxy CPUs ${pin.proxy ?? 'any'}, load+upstreams CPUs ${pin.load ?? 'any'}), doppel workers ${workers}, load average at start ${loadavg()[0].toFixed(1)}`;
+  const flags = nodeFlags.length > 0 ? `, doppel node flags ${nodeFlags.join(' ')}` : '';
+  return `nproc ${cpus}, ${model}, node ${process.version}, nginx ${nginxVersion ?? 'absent'}, load generator ${gen}, layout ${layout} (proxy CPUs ${pin.proxy ?? 'any'}, load+upstreams CPUs ${pin.load ?? 'any'}), doppel workers ${workers}${flags}, load average at start ${loadavg()[0].toFixed(1)}`;
 }
 
 async function main(): Promise<void> {
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
     const nginx = have('nginx') ? await startNginx(workDir, up, pin.proxy) : null;
     const entry = buildDoppel(log);
     if (profDir) entry.unshift('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+    entry.unshift(...nodeFlags);
     const dp = (name: string, r: string, w = workers) => startDoppel(entry, workDir, { name, workers: w, routes: r, admin: true }, pin.proxy);
     const plain = await dp('plain', routes.plain(up));
     const fast = await dp('mirror-fast', routes.mirror(up, up.mirror));
