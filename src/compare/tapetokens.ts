@@ -1,0 +1,58 @@
+/**
+ * Token-level helpers over lexed tapes (see tape.ts): byte equality of spans and keys,
+ * the token after a value, the kind of a token, keys the byte walk leaves to the value
+ * diff. Used by the tape diff in jsontape.ts.
+ */
+import { Kind } from './state.js';
+import { F, STRIDE, T } from './tape.js';
+
+/** `len` bytes at `as` of `ad` equal those at `bs` of `bd` (four at a time, then one). */
+export function bytesEq(ad: DataView, as: number, bd: DataView, bs: number, len: number): boolean {
+  let k = 0;
+  for (; k + 4 <= len; k += 4) if (ad.getUint32(as + k) !== bd.getUint32(bs + k)) return false;
+  for (; k < len; k++) if (ad.getUint8(as + k) !== bd.getUint8(bs + k)) return false;
+  return true;
+}
+
+/** Key tokens `a` (of tape `at`, body `ad`) and `b` are the same bytes. */
+export function keyEq(at: Int32Array, ad: DataView, a: number, bt: Int32Array, bd: DataView, b: number): boolean {
+  const as = at[a * STRIDE + 1];
+  const len = at[a * STRIDE + 2] - as;
+  const bs = bt[b * STRIDE + 1];
+  return bt[b * STRIDE + 2] - bs === len && bytesEq(ad, as, bd, bs, len);
+}
+
+/** The token after the value at token `k` (a container's skip index, else `k + 1`). */
+export function next(t: Int32Array, k: number): number {
+  const type = t[k * STRIDE];
+  return type === T.Object || type === T.Array ? t[k * STRIDE + 3] : k + 1;
+}
+
+/** The {@link Kind} of a token type. */
+export function kindOfToken(type: number): Kind {
+  switch (type) {
+    case T.Object:
+      return Kind.Object;
+    case T.Array:
+      return Kind.Array;
+    case T.String:
+      return Kind.String;
+    case T.Number:
+      return Kind.Number;
+    case T.Null:
+      return Kind.Null;
+    default:
+      return Kind.Bool;
+  }
+}
+
+/**
+ * Keys the byte walk leaves to the value diff: escaped keys (two spellings of one key)
+ * and integer-like keys (JavaScript lists those first, which changes the order of the
+ * findings).
+ */
+export function awkwardKey(t: Int32Array, k: number, b: Buffer): boolean {
+  if ((t[k * STRIDE + 3] & F.Escape) !== 0) return true;
+  const first = b[t[k * STRIDE + 1] + 1];
+  return first >= 0x30 && first <= 0x39;
+}
