@@ -3,14 +3,16 @@
  * `.cpuprofile` (from `node --cpu-prof`): self time per function and per stage of the
  * request path, as percentages of the busy (non-idle) time and in microseconds per request.
  *
- *   node --import tsx benchmarks/profile.ts --run [--mirror fast|slow] [--post] [--shadow] [--seconds 10] [--cpus 0] [--path /5k] [--keep FILE]
+ *   node --import tsx benchmarks/profile.ts --run [--mirror fast|slow] [--post] [--shadow] [--seconds 10] [--cpus 0] [--path /5k] [--keep FILE] [--alloc]
  *   node --import tsx benchmarks/profile.ts <file.cpuprofile> [--top 40] [--requests N]
  *
  * `--run` starts the upstreams (CPU 1), one doppel process with `--cpu-prof` (CPU 0) and
  * wrk with 32 connections (CPU 1), and prints the summary; `--keep` copies the profile
- * to FILE (open it in Chrome DevTools or speedscope for the flame graph).
+ * to FILE (open it in Chrome DevTools or speedscope for the flame graph). With `--alloc`
+ * the process runs V8's sampling heap profiler instead (alloc-preload.mjs) and the
+ * summary is bytes allocated per request, by stage and by function.
  */
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, pickGenerator } from './load.js';
@@ -85,6 +87,45 @@ export function summarise(profile: Profile, top = 40, requests = 0): string {
   return lines.join('\n');
 }
 
+interface AllocNode {
+  callFrame: Frame;
+  selfSize: number;
+  children?: AllocNode[];
+}
+
+/** Bytes allocated per request by stage and by function, from a sampling heap profile. */
+export function summariseAlloc(head: AllocNode, requests: number, top = 40): string {
+  const fn = new Map<string, number>();
+  const stage = new Map<string, number>();
+  let total = 0;
+  const walk = (n: AllocNode): void => {
+    const f = n.callFrame;
+    const file = f.url.replace(/^.*\/(src|dist|node_modules)\//, '$1/').replace(/^file:\/\//, '');
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    fn.set(key, (fn.get(key) ?? 0) + n.selfSize);
+    const st = stageOf(f);
+    stage.set(st, (stage.get(st) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    for (const c of n.children ?? []) walk(c);
+  };
+  walk(head);
+  const per = (b: number) => `${(b / requests).toFixed(0).padStart(6)} B/req`;
+  const lines = [`allocated: ${(total / requests).toFixed(0)} bytes per request (${requests} requests)`, '', 'by stage:'];
+  for (const [k, b] of [...stage].sort((x, y) => y[1] - x[1])) if (b > 0) lines.push(`  ${per(b)}  ${k}`);
+  lines.push('', `top ${top} functions by bytes allocated:`);
+  for (const [k, b] of [...fn].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${per(b)}  ${k}`);
+  return lines.join('\n');
+}
+
+async function waitFile(file: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!existsSync(file)) {
+    if (Date.now() > end) throw new Error(`${file} was not written`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
+
 async function profileRun(): Promise<void> {
   installCleanup();
   const has = (n: string) => process.argv.includes(`--${n}`);
@@ -94,21 +135,34 @@ async function profileRun(): Promise<void> {
     const up = await startUpstreams('1');
     const mirror = opt('mirror', '');
     const r = has('shadow') ? routes.shadow(up) : mirror ? routes.mirror(up, mirror === 'slow' ? up.slow : up.mirror) : routes.plain(up);
-    const entry = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...buildDoppel((m) => process.stderr.write(`${m}\n`))];
-    const d = await startDoppel(entry, dir, { name: 'profiled', workers: 1, routes: r, admin: true }, opt('cpus', '0'));
+    const alloc = has('alloc');
+    const allocFile = join(dir, 'alloc.json');
+    const flags = alloc ? ['--import', new URL('./alloc-preload.mjs', import.meta.url).pathname] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+    const entry = [...flags, ...buildDoppel((m) => process.stderr.write(`${m}\n`))];
+    const d = await startDoppel(entry, dir, { name: 'profiled', workers: 1, routes: r, admin: true, env: { DOPPEL_ALLOC_PROFILE: allocFile } }, opt('cpus', '0'));
     const path = opt('path', has('shadow') ? '/5k' : has('post') ? '/post' : '/');
     const spec = { url: `http://127.0.0.1:${d.port}${path}`, method: (has('post') ? 'POST' : 'GET') as 'GET' | 'POST', bodySize: 64 * 1024, connections: 32, cpus: '1' };
     await runLoad(pickGenerator(), { ...spec, seconds: 2 }, dir);
+    if (alloc) d.child.kill('SIGUSR2');
     const cpu0 = treeCpuMs(d.child.pid!);
     const res = await runLoad(pickGenerator(), { ...spec, seconds: Number(opt('seconds', '10')) }, dir);
     const cpuUs = ((treeCpuMs(d.child.pid!) - cpu0) * 1000) / res.requests;
+    const what = `${spec.method} ${spec.url.replace(/:\d+/, '')} ${mirror ? `mirror ${mirror}` : has('shadow') ? 'shadow' : 'no mirror'}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99.toFixed(2)} ms, proxy CPU ${cpuUs.toFixed(0)} us per request`;
+    if (alloc) {
+      d.child.kill('SIGUSR2');
+      await waitFile(allocFile, 30_000);
+      await stop(d.child, 15_000);
+      const head = (JSON.parse(readFileSync(allocFile, 'utf8')) as { head: AllocNode }).head;
+      process.stdout.write(`${what}\n${summariseAlloc(head, res.requests, Number(opt('top', '40')))}\n`);
+      return;
+    }
     const metrics = await (await fetch(`http://127.0.0.1:${d.admin}/metrics`)).text();
     const served = metrics.split('\n').filter((l) => l.startsWith('doppel_requests_total{')).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
     await stop(d.child, 15_000);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('no profile written');
     if (opt('keep', '')) copyFileSync(join(dir, file), opt('keep', ''));
-    process.stdout.write(`${spec.method} ${spec.url.replace(/:\d+/, '')} ${mirror ? `mirror ${mirror}` : has('shadow') ? 'shadow' : 'no mirror'}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99.toFixed(2)} ms, proxy CPU ${cpuUs.toFixed(0)} us per request\n`);
+    process.stdout.write(`${what}\n`);
     process.stdout.write(`${summarise(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile, Number(opt('top', '40')), served)}\n`);
   } finally {
     killAll();

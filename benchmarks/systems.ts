@@ -136,6 +136,8 @@ export interface DoppelSpec {
   /** YAML of the `routes` list, indented by two spaces. */
   routes: string;
   admin?: boolean;
+  /** Extra environment of the doppel process. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningDoppel {
@@ -153,7 +155,7 @@ export async function startDoppel(entry: string[], workDir: string, spec: Doppel
     file,
     `listen: 127.0.0.1:${port}\nadmin: ${admin ? `{ listen: 127.0.0.1:${admin} }` : 'off'}\nworkers: ${spec.workers}\nlog: { level: warn }\nroutes:\n${spec.routes}`,
   );
-  const child = start(process.execPath, [...entry, '--config', file], { cpus, log: (l) => process.stderr.write(`doppel ${spec.name}: ${l}\n`) });
+  const child = start(process.execPath, [...entry, '--config', file], { cpus, env: spec.env, log: (l) => process.stderr.write(`doppel ${spec.name}: ${l}\n`) });
   await waitPort(port, 60_000);
   if (admin) await waitPort(admin, 60_000);
   // With workers the port opens when the first one listens: wait for all of them.
