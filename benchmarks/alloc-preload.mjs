@@ -4,7 +4,7 @@
  * (so the samples add up to what was allocated, not what is alive). The first SIGUSR2
  * starts sampling, the second writes the profile to $DOPPEL_ALLOC_PROFILE.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 const session = new Session();
@@ -18,6 +18,10 @@ process.on('SIGUSR2', () => {
     return;
   }
   session.post('HeapProfiler.stopSampling', (err, res) => {
-    if (err === null) writeFileSync(process.env.DOPPEL_ALLOC_PROFILE ?? 'doppel.allocprofile', JSON.stringify(res.profile));
+    if (err !== null) return;
+    // Written aside, then renamed: whoever waits for the file never reads half of it.
+    const file = process.env.DOPPEL_ALLOC_PROFILE ?? 'doppel.allocprofile';
+    writeFileSync(`${file}.part`, JSON.stringify(res.profile));
+    renameSync(`${file}.part`, file);
   });
 });

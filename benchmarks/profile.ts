@@ -58,32 +58,43 @@ function stageOf(f: Frame): string {
   return 'other';
 }
 
+/** Amounts (sampled time or bytes) per function and per stage of the request path. */
+class Tally {
+  readonly fn = new Map<string, number>();
+  readonly stage = new Map<string, number>();
+
+  add(f: Frame, amount: number): void {
+    const file = f.url.replace(/^.*\/(src|dist|node_modules)\//, '$1/').replace(/^file:\/\//, '');
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    this.fn.set(key, (this.fn.get(key) ?? 0) + amount);
+    const s = stageOf(f);
+    this.stage.set(s, (this.stage.get(s) ?? 0) + amount);
+  }
+}
+
+const largestFirst = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
+
 export function summarise(profile: Profile, top = 40, requests = 0): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  const fn = new Map<string, number>();
-  const stage = new Map<string, number>();
+  const tally = new Tally();
   let total = 0;
   let idle = 0;
   for (const [id, us] of self) {
     const f = byId.get(id)!.callFrame;
     total += us;
     if (f.functionName === '(idle)') idle += us;
-    const file = f.url.replace(/^.*\/(src|dist|node_modules)\//, '$1/').replace(/^file:\/\//, '');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    fn.set(key, (fn.get(key) ?? 0) + us);
-    const s = stageOf(f);
-    stage.set(s, (stage.get(s) ?? 0) + us);
+    tally.add(f, us);
   }
   const busy = total - idle;
   const pct = (us: number) => ((100 * us) / busy).toFixed(1).padStart(5);
   const perReq = (us: number) => (requests > 0 ? `${(us / requests).toFixed(1).padStart(7)} us/req` : '');
   const lines = [`profile: ${(total / 1e6).toFixed(1)} s sampled, busy ${(busy / 1e6).toFixed(1)} s${requests > 0 ? `, ${requests} requests, ${(busy / requests).toFixed(1)} us busy per request` : ''}`, '', 'by stage (% of busy time):'];
-  for (const [s, us] of [...stage].sort((a, b) => b[1] - a[1])) if (!s.startsWith('idle')) lines.push(`  ${pct(us)}%  ${perReq(us)}  ${s}`);
+  for (const [s, us] of largestFirst(tally.stage)) if (!s.startsWith('idle')) lines.push(`  ${pct(us)}%  ${perReq(us)}  ${s}`);
   const gc = [...self].filter(([id]) => /garbage collector/.test(byId.get(id)!.callFrame.functionName)).reduce((a, [, us]) => a + us, 0);
   lines.push(`  (garbage collector alone: ${pct(gc).trim()}%)`, '', `top ${top} functions by self time:`);
-  for (const [k, us] of [...fn].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}%  ${k}`);
+  for (const [k, us] of largestFirst(tally.fn).filter(([k]) => !k.startsWith('(idle)')).slice(0, top)) lines.push(`  ${pct(us)}%  ${k}`);
   return lines.join('\n');
 }
 
@@ -95,35 +106,29 @@ interface AllocNode {
 
 /** Bytes allocated per request by stage and by function, from a sampling heap profile. */
 export function summariseAlloc(head: AllocNode, requests: number, top = 40): string {
-  const fn = new Map<string, number>();
-  const stage = new Map<string, number>();
+  const tally = new Tally();
   let total = 0;
   const walk = (n: AllocNode): void => {
-    const f = n.callFrame;
-    const file = f.url.replace(/^.*\/(src|dist|node_modules)\//, '$1/').replace(/^file:\/\//, '');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    fn.set(key, (fn.get(key) ?? 0) + n.selfSize);
-    const st = stageOf(f);
-    stage.set(st, (stage.get(st) ?? 0) + n.selfSize);
+    tally.add(n.callFrame, n.selfSize);
     total += n.selfSize;
     for (const c of n.children ?? []) walk(c);
   };
   walk(head);
   const per = (b: number) => `${(b / requests).toFixed(0).padStart(6)} B/req`;
   const lines = [`allocated: ${(total / requests).toFixed(0)} bytes per request (${requests} requests)`, '', 'by stage:'];
-  for (const [k, b] of [...stage].sort((x, y) => y[1] - x[1])) if (b > 0) lines.push(`  ${per(b)}  ${k}`);
+  for (const [k, b] of largestFirst(tally.stage)) if (b > 0) lines.push(`  ${per(b)}  ${k}`);
   lines.push('', `top ${top} functions by bytes allocated:`);
-  for (const [k, b] of [...fn].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${per(b)}  ${k}`);
+  for (const [k, b] of largestFirst(tally.fn).slice(0, top)) lines.push(`  ${per(b)}  ${k}`);
   return lines.join('\n');
 }
 
+/** Waits for `file` to appear (alloc-preload.mjs renames it into place once written). */
 async function waitFile(file: string, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!existsSync(file)) {
     if (Date.now() > end) throw new Error(`${file} was not written`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  await new Promise((r) => setTimeout(r, 200));
 }
 
 async function profileRun(): Promise<void> {
