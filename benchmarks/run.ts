@@ -130,6 +130,8 @@ async function main(): Promise<void> {
     const viaPlain = rate.get('doppel-plain') ?? nan;
     const viaNginx = rate.get('nginx') ?? null;
     const viaNginxMirror = rate.get('nginx-mirror') ?? null;
+    /** What a path adds to the direct windowed p99. */
+    const added = (r: { p99w: number }) => r.p99w - direct.p99w;
 
     // Memory of a single 1 GiB upload: its own instance, mirrored, size limit raised.
     let uploadRss = Number.NaN;
@@ -161,14 +163,14 @@ async function main(): Promise<void> {
       large_upload_rss_mb: uploadRss,
       shadow_cost_ratio: pairedRatio(R('doppel-shadow-5k'), R('doppel-mirror-5k'), 'rps'),
       compare_ops_per_s: compare.ops,
-      added_p99_ms: viaFast.p99w - direct.p99w,
-      ref_no_mirror_added_p99_ms: viaPlain.p99w - direct.p99w,
-      ref_nginx_added_p99_ms: viaNginx ? viaNginx.p99w - direct.p99w : null,
-      ref_nginx_mirror_added_p99_ms: viaNginxMirror ? viaNginxMirror.p99w - direct.p99w : null,
+      added_p99_ms: added(viaFast),
+      ref_no_mirror_added_p99_ms: added(viaPlain),
+      ref_nginx_added_p99_ms: viaNginx ? added(viaNginx) : null,
+      ref_nginx_mirror_added_p99_ms: viaNginxMirror ? added(viaNginxMirror) : null,
       ref_parse_both_per_s: compare.parseBoth,
     };
     const rateLine = (name: string, r: { p50: number; p99: number; p99w: number }) =>
-      `  ${name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p99w ${r.p99w.toFixed(3)} ms, added p99w ${(r.p99w - direct.p99w).toFixed(3)} ms`;
+      `  ${name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p99w ${r.p99w.toFixed(3)} ms, added p99w ${added(r).toFixed(3)} ms`;
     const out = [
       `machine: ${machineLine}`,
       `command: npm run bench -- ${argv.join(' ')}`.trimEnd(),
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
       rateLine('doppel, no mirror', viaPlain),
       ...(viaNginx ? [rateLine('nginx proxy_pass (no mirror)', viaNginx)] : []),
       ...(viaNginxMirror ? [rateLine('nginx + mirror to the fast target', viaNginxMirror)] : []),
-      `  added p99 (doppel - direct): ${(viaFast.p99w - direct.p99w).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
+      `  added p99 (doppel - direct): ${added(viaFast).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
       `large upload: ${uploadNote}`,
       `compareResponses, two 5 KB JSON documents, one core: ${compare.ops} ops/s; JSON.parse of both documents alone, same run: ${compare.parseBoth} pairs/s`,
       '',
