@@ -1,13 +1,14 @@
 /**
- * One request sent detached from any client exchange: its own whole-request timer, its
- * response read to the end (so the connection is reused), failures mapped to typed
- * errors. Mirror copies and shadow backends both go through it.
+ * One request sent detached from any client exchange: a whole-request deadline (shared
+ * timers, see deadlines.ts), its response read to the end (so the connection is reused),
+ * failures mapped to typed errors. Mirror copies and shadow backends both go through it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { DoppelError } from '../core/errors.js';
 import { rawToRecord } from '../core/headers.js';
 import { now } from './limits.js';
+import { DeadlineList, type Deadline } from './deadlines.js';
 
 /** Sees the response (status, raw headers, body chunks); a mirror copy needs none. */
 export interface ResponseSink {
@@ -58,7 +59,7 @@ class Outcome implements DetachedOutcome {
  * it in an adapter nor turns headers and trailers into objects per response; the header
  * object of the outcome is built only when someone reads it.
  */
-class DetachedHandler {
+class DetachedHandler implements Deadline {
   private abortFn: ((err?: Error) => void) | null = null;
   private failed: DoppelError | null = null;
   private status = 0;
@@ -66,27 +67,29 @@ class DetachedHandler {
   private ttfb = 0;
   private done = false;
   private readonly started = now();
-  private readonly timer: NodeJS.Timeout;
+  deadline = 0;
+  prevDeadline: Deadline | null = null;
+  nextDeadline: Deadline | null = null;
 
   constructor(
-    timeoutMs: number,
+    private readonly deadlines: DeadlineList,
     private readonly timeoutMessage: string,
     private readonly sink: ResponseSink | undefined,
     private readonly callback: (outcome: DetachedOutcome) => void,
   ) {
-    this.timer = setTimeout(this.onTimeout, timeoutMs);
+    deadlines.add(this);
   }
 
-  private readonly onTimeout = (): void => {
+  expire(): void {
     this.failed = new DoppelError('DOPPEL_ERR_MIRROR_TIMEOUT', this.timeoutMessage);
     if (this.abortFn !== null) this.abortFn(this.failed);
     else this.finish(this.failed);
-  };
+  }
 
   finish(error: DoppelError | null): void {
     if (this.done) return;
     this.done = true;
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     this.callback(new Outcome(error, this.status, this.rawHeaders, this.ttfb, now() - this.started));
   }
 
@@ -127,7 +130,7 @@ class DetachedHandler {
  * ```
  */
 export function sendDetached(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, timeoutMs: number, timeoutMessage: string, sink: ResponseSink | undefined, callback: (outcome: DetachedOutcome) => void): void {
-  const handler = new DetachedHandler(timeoutMs, timeoutMessage, sink, callback);
+  const handler = new DetachedHandler(DeadlineList.for(timeoutMs), timeoutMessage, sink, callback);
   try {
     dispatcher.dispatch(opts, handler as Dispatcher.DispatchHandler);
   } catch (err) {
