@@ -75,6 +75,9 @@ export function compileCopy(spec: CopySpec): CopyBuilder {
   const withBody = spec.copyBody !== false;
   if (!withBody) remove.add('content-length');
   const set = Object.entries(spec.headers.set);
+  // URL getters build a new string per call; a copy in flight keeps its origin.
+  const origin = target.origin;
+  const fixedHost = spec.host === 'target' ? target.host : null;
   return (source, body) => {
     const q = source.url.indexOf('?');
     const path = q === -1 ? source.url : source.url.slice(0, q);
@@ -83,9 +86,9 @@ export function compileCopy(spec: CopySpec): CopyBuilder {
       if (!remove.has(source.headers[i].toLowerCase())) headers.push(source.headers[i], source.headers[i + 1]);
     }
     for (const [k, v] of set) headers.push(k, v);
-    headers.push(MIRROR_MARKER, source.host, 'host', copyHost(spec.host, source.host, target));
+    headers.push(MIRROR_MARKER, source.host, 'host', fixedHost ?? copyHost(spec.host, source.host, target));
     return {
-      origin: target.origin,
+      origin,
       method: source.method as Dispatcher.HttpMethod,
       path: rewrite(path) + (q === -1 ? '' : source.url.slice(q)),
       headers,

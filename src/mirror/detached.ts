@@ -53,19 +53,31 @@ class Outcome implements DetachedOutcome {
   }
 }
 
+/** Shared by every request that has not seen response headers yet. */
+const NO_HEADERS: Buffer[] = [];
+
 /**
  * One detached request, as an undici handler on the interface the client calls directly
  * (`onConnect`, `onHeaders`, `onData`, `onComplete`, `onError`), so undici neither wraps
  * it in an adapter nor turns headers and trailers into objects per response; the header
- * object of the outcome is built only when someone reads it.
+ * object of the outcome is built only when someone reads it. A subclass says what happens
+ * with the outcome, so a request in flight is this one object (no callback closure).
+ *
+ * @example
+ * ```ts
+ * class Logged extends DetachedRequest {
+ *   protected settled(o: DetachedOutcome): void { console.log(o.error?.code ?? o.status); }
+ * }
+ * new Logged(DeadlineList.for(5000), 'staging timed out').dispatch(pool, opts);
+ * ```
  */
-class DetachedHandler implements Deadline {
+export abstract class DetachedRequest implements Deadline {
   private abortFn: ((err?: Error) => void) | null = null;
   private failed: DoppelError | null = null;
   private status = 0;
-  private rawHeaders: Buffer[] = [];
+  private rawHeaders = NO_HEADERS;
   private ttfb = 0;
-  private done = false;
+  private ended = false;
   private readonly started = now();
   deadline = 0;
   prevDeadline: Deadline | null = null;
@@ -74,10 +86,21 @@ class DetachedHandler implements Deadline {
   constructor(
     private readonly deadlines: DeadlineList,
     private readonly timeoutMessage: string,
-    private readonly sink: ResponseSink | undefined,
-    private readonly callback: (outcome: DetachedOutcome) => void,
+    private readonly sink?: ResponseSink,
   ) {
     deadlines.add(this);
+  }
+
+  /** Receives the outcome, once. */
+  protected abstract settled(outcome: DetachedOutcome): void;
+
+  /** Sends the request; a dispatcher that throws settles it with the mapped error. */
+  dispatch(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions): void {
+    try {
+      dispatcher.dispatch(opts, this as Dispatcher.DispatchHandler);
+    } catch (err) {
+      this.finish(toMirrorError(err));
+    }
   }
 
   expire(): void {
@@ -86,11 +109,11 @@ class DetachedHandler implements Deadline {
     else this.finish(this.failed);
   }
 
-  finish(error: DoppelError | null): void {
-    if (this.done) return;
-    this.done = true;
+  private finish(error: DoppelError | null): void {
+    if (this.ended) return;
+    this.ended = true;
     this.deadlines.remove(this);
-    this.callback(new Outcome(error, this.status, this.rawHeaders, this.ttfb, now() - this.started));
+    this.settled(new Outcome(error, this.status, this.rawHeaders, this.ttfb, now() - this.started));
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -101,7 +124,7 @@ class DetachedHandler implements Deadline {
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void): boolean {
     if (statusCode < 200) return true;
     this.status = statusCode;
-    this.rawHeaders = rawHeaders ?? [];
+    this.rawHeaders = rawHeaders ?? NO_HEADERS;
     this.ttfb = now() - this.started;
     this.sink?.start(statusCode, this.rawHeaders);
     return true;
@@ -121,20 +144,14 @@ class DetachedHandler implements Deadline {
   }
 }
 
-/**
- * Dispatches `opts`; `callback` runs once when the response has ended, failed or timed out.
- *
- * @example
- * ```ts
- * sendDetached(pool, opts, 5000, 'mirror staging timed out', undefined, (o) => console.log(o.error?.code ?? o.status));
- * ```
- */
-export function sendDetached(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, timeoutMs: number, timeoutMessage: string, sink: ResponseSink | undefined, callback: (outcome: DetachedOutcome) => void): void {
-  const handler = new DetachedHandler(DeadlineList.for(timeoutMs), timeoutMessage, sink, callback);
-  try {
-    dispatcher.dispatch(opts, handler as Dispatcher.DispatchHandler);
-  } catch (err) {
-    handler.finish(toMirrorError(err));
+/** A detached request that hands its outcome to a callback. */
+class CallbackRequest extends DetachedRequest {
+  constructor(deadlines: DeadlineList, timeoutMessage: string, sink: ResponseSink | undefined, private readonly callback: (outcome: DetachedOutcome) => void) {
+    super(deadlines, timeoutMessage, sink);
+  }
+
+  protected settled(outcome: DetachedOutcome): void {
+    this.callback(outcome);
   }
 }
 
@@ -149,5 +166,5 @@ export function sendDetached(dispatcher: Dispatcher, opts: Dispatcher.DispatchOp
  * ```
  */
 export function dispatchDetached(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, timeoutMs: number, timeoutMessage: string, sink?: ResponseSink): Promise<DetachedOutcome> {
-  return new Promise<DetachedOutcome>((resolve) => sendDetached(dispatcher, opts, timeoutMs, timeoutMessage, sink, resolve));
+  return new Promise<DetachedOutcome>((resolve) => new CallbackRequest(DeadlineList.for(timeoutMs), timeoutMessage, sink, resolve).dispatch(dispatcher, opts));
 }

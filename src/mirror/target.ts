@@ -9,7 +9,8 @@ import { DoppelError, type ErrorCode } from '../core/errors.js';
 import type { MirrorOutcome, TargetMetrics } from '../report/metrics.js';
 import { CopyBody } from './body.js';
 import { CircuitBreaker, TokenBucket } from './limits.js';
-import { sendDetached } from './detached.js';
+import { DetachedRequest, type DetachedOutcome } from './detached.js';
+import { DeadlineList } from './deadlines.js';
 import { createSampler, type SampleInput, type Sampler } from './sampler.js';
 import { compileCopy, type CopyBuilder, type CopySource } from './copy.js';
 
@@ -57,7 +58,10 @@ export class MirrorTarget {
   private readonly bucket: TokenBucket | null;
   private readonly build: CopyBuilder;
   readonly breaker: CircuitBreaker;
-  private readonly timeoutMessage: string;
+  /** @internal Read by the copies in flight. */
+  readonly timeoutMessage: string;
+  /** @internal */
+  readonly deadlines: DeadlineList;
   inflight = 0;
 
   constructor(
@@ -73,6 +77,7 @@ export class MirrorTarget {
     this.breaker = new CircuitBreaker(spec.breaker.failures, spec.breaker.cooldown);
     this.build = compileCopy(spec);
     this.timeoutMessage = `mirror ${spec.name} did not answer within ${spec.timeout} ms`;
+    this.deadlines = DeadlineList.for(spec.timeout);
   }
 
   /** Decides whether this request is copied. Sampled-out requests are not counted. */
@@ -105,26 +110,29 @@ export class MirrorTarget {
     const opts = this.build(source, body);
     this.inflight++;
     this.metrics.inflight(1);
-    sendDetached(this.dispatcher, opts, this.spec.timeout, this.timeoutMessage, undefined, (o) => {
-      this.inflight--;
-      this.metrics.inflight(-1);
-      if (body instanceof CopyBody && !body.destroyed) body.destroy();
-      if (o.error !== null) this.fail(o.error);
-      else {
-        this.breaker.success();
-        this.metrics.outcome('ok');
-        this.metrics.ttfb(o.ttfb);
-        this.metrics.total(o.total);
-        if (this.hooks.onSuccess) {
-          try {
-            this.hooks.onSuccess(this.name, { status: o.status, headers: o.headers, ttfb: o.ttfb, duration: o.total });
-          } catch {
-            // A hook's failure must not reach the request path.
-          }
+    new MirrorCopy(this, body, done).dispatch(this.dispatcher, opts);
+  }
+
+  /** @internal How a copy ended: in-flight count, circuit, metrics and hooks. */
+  settle(o: DetachedOutcome, body: CopyBody | Buffer | null, done: (() => void) | undefined): void {
+    this.inflight--;
+    this.metrics.inflight(-1);
+    if (body instanceof CopyBody && !body.destroyed) body.destroy();
+    if (o.error !== null) this.fail(o.error);
+    else {
+      this.breaker.success();
+      this.metrics.outcome('ok');
+      this.metrics.ttfb(o.ttfb);
+      this.metrics.total(o.total);
+      if (this.hooks.onSuccess) {
+        try {
+          this.hooks.onSuccess(this.name, { status: o.status, headers: o.headers, ttfb: o.ttfb, duration: o.total });
+        } catch {
+          // A hook's failure must not reach the request path.
         }
       }
-      done?.();
-    });
+    }
+    done?.();
   }
 
   /**
@@ -148,5 +156,20 @@ export class MirrorTarget {
         // A hook's failure must not reach the request path.
       }
     }
+  }
+}
+
+/** One copy in flight: the request, its target, its body and who waits for it. */
+class MirrorCopy extends DetachedRequest {
+  constructor(
+    private readonly target: MirrorTarget,
+    private readonly body: CopyBody | Buffer | null,
+    private readonly done: (() => void) | undefined,
+  ) {
+    super(target.deadlines, target.timeoutMessage);
+  }
+
+  protected settled(outcome: DetachedOutcome): void {
+    this.target.settle(outcome, this.body, this.done);
   }
 }
