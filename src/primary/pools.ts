@@ -21,7 +21,7 @@ export class PoolSet {
       const t = this.timeouts;
       pool = new Pool(origin, {
         connect: { timeout: t.connect },
-        // Copies have their own whole-request timer; the primary uses the configured ones.
+        // Copies have their own whole-request deadline; the primary uses the configured timeouts.
         headersTimeout: role === 'primary' ? t.primary : 0,
         bodyTimeout: role === 'primary' ? t.idle : 0,
         // As large as the client side accepts (undici's default is 16 KiB).
