@@ -275,6 +275,7 @@ export function resolveConfig(raw: RawConfig, opts: ResolveOptions): ResolvedCon
     listen: raw.listen ?? defaultListen(),
     admin: { listen: adminListen === undefined ? defaultAdminListen() : adminListen, ...(token !== undefined ? { token } : {}) },
     workers,
+    ...(raw.requestBuffer !== undefined ? { requestBuffer: raw.requestBuffer } : {}),
     log: { level: raw.log?.level ?? 'info' },
     timeouts: { ...defaultTimeouts(), ...stripUndefined(raw.timeouts ?? {}) },
     ...resolveStoreSection(raw.store, opts.baseDir),

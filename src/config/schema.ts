@@ -60,6 +60,11 @@ const duration = unit((v) => u.parseDuration(v));
 const positiveDuration = unit((v) => u.parseDuration(v, { positive: true }));
 const size = unit(u.parseSize);
 const percent = unit(u.parsePercent);
+/** At most 1 MiB: every connection may hold this much while its body arrives. */
+const requestBuffer = unit((v) => {
+  const r = u.parseSize(v);
+  return r.ok && r.value > 1024 * 1024 ? u.fail(`requestBuffer must be at most 1MiB, got ${String(v)}`) : r;
+});
 const count = unit((v) => u.parseInteger(v, 1));
 const method = unit(u.parseMethod);
 const headerName = unit(u.parseHeaderName);
@@ -256,6 +261,7 @@ export const configSchema = strict({
   listen: listen.optional(),
   admin: z.union([toggle, strict({ listen: adminListen.optional(), token: token.optional() })]).optional(),
   workers: workers.optional(),
+  requestBuffer: requestBuffer.optional(),
   log: strict({ level: logLevel.optional() }).optional(),
   store: z.union([text, storeObject]).optional(),
   timeouts: strict({

@@ -146,6 +146,11 @@ export interface ResolvedConfig {
   admin: { listen: HostPort | null; token?: string };
   /** Worker processes; 1 runs in-process. */
   workers: number;
+  /**
+   * Request bodies of a declared length up to this many bytes are read whole before the
+   * primary is called; larger and chunked ones stream. 0 streams every body. Default 64 KiB.
+   */
+  requestBuffer?: number;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   timeouts: TimeoutSpec;
   /** Store location for shadow results (SQLite path or postgres:// URL); undefined = memory only. */

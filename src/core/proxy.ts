@@ -7,16 +7,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import type { ResolvedConfig } from '../config/types.js';
 import { DoppelError } from './errors.js';
 import { forwardRequestHeaders, rawHeader, rawHeaderIncludes } from './headers.js';
-import { fanOut, type BodySink } from '../mirror/body.js';
+import { fanOut, type BodySink, type CopyBody } from '../mirror/body.js';
 import { MIRROR_MARKER, type CopySource } from '../mirror/copy.js';
-import type { MirrorHooks } from '../mirror/target.js';
+import type { MirrorHooks, MirrorTarget } from '../mirror/target.js';
 import { forwardTo, sendError, type ForwardResult, type ResponseTap } from '../primary/forward.js';
 import { PoolSet } from '../primary/pools.js';
 import { hostOnly } from '../routing/match.js';
-import { RouteTable, type ExtensionFactory } from '../routing/table.js';
+import { RouteTable, type ExtensionFactory, type RuntimeRoute } from '../routing/table.js';
+import { readWholeBody, REQUEST_BUFFER_DEFAULT } from '../ingress/whole-body.js';
 import { Metrics } from '../report/metrics.js';
 
 /** What an extension sees of an exchange. */
@@ -77,6 +79,14 @@ function bodyLengthOf(raw: readonly string[]): number {
     return Number.isFinite(n) && n >= 0 ? n : -1;
   }
   return rawHeader(raw, 'transfer-encoding') !== undefined ? -1 : 0;
+}
+
+/** The copies admitted for one request, sent once the primary has been called. */
+interface Copies {
+  source: CopySource;
+  targets: MirrorTarget[];
+  /** Each target's streamed body, or null (no body, or the body is read whole). */
+  bodies: (CopyBody | null)[];
 }
 
 /**
@@ -155,52 +165,82 @@ export class DoppelProxy {
     if (route === undefined) return this.fail(req, res, '-', new DoppelError('DOPPEL_ERR_NO_ROUTE', `no route matches ${method} ${path}`));
 
     const bodyLength = bodyLengthOf(raw);
+    const whole = bodyLength > 0 && bodyLength <= (table.config.requestBuffer ?? REQUEST_BUFFER_DEFAULT);
     const copy: CopySource = { method, url, headers: fwd.headers, host: fwd.host };
     // Copies: never of a copy (loop protection), never of an event stream.
     const copyable = header(MIRROR_MARKER) === undefined && header('accept')?.includes('text/event-stream') !== true;
     let sinks: BodySink[] | null = null;
-    let sends: (() => void)[] | null = null;
+    let copies: Copies | null = null;
     if (copyable && route.targets.length > 0) {
       const sample = { header, query: q === -1 ? '' : url.slice(q + 1), clientIp };
       for (const t of route.targets) {
-        const a = t.admit(method, sample, bodyLength);
+        const a = t.admit(method, sample, bodyLength, whole);
         if (!a.go) continue;
-        const body = a.body;
-        if (body !== null) (sinks ??= []).push(body);
-        (sends ??= []).push(() => t.fire(copy, body));
+        if (a.body !== null) (sinks ??= []).push(a.body);
+        (copies ??= { source: copy, targets: [], bodies: [] }).targets.push(t);
+        copies.bodies.push(a.body);
       }
     }
     const ticket = copyable && route.extension !== null ? route.extension.begin({ route: route.name, method, url, copy, rawHeaders: raw, clientIp, bodyLength }) : null;
     if (ticket?.sink) (sinks ??= []).push(ticket.sink);
 
-    let body: Readable | null = null;
-    if (bodyLength !== 0) body = sinks === null ? req : fanOut(req, sinks);
     fwd.headers.push('host', fwd.host || new URL(route.primaryOrigin).host);
-    this.inflight++;
     // Timeouts per request, so a reload changes them for pools that already exist.
     const t = table.config.timeouts;
-    forwardTo(
-      route.primary,
-      { origin: route.primaryOrigin, method: method as 'GET', path: route.primaryPath(path) + (q === -1 ? '' : url.slice(q)), headers: fwd.headers, body, headersTimeout: t.primary, bodyTimeout: t.idle },
-      res,
-      ticket?.tap ?? undefined,
-      (result) => {
-        route.metrics.response(result.status);
-        if (result.error === undefined) {
-          route.metrics.primary.ttfb(result.ttfb);
-          route.metrics.primary.total(result.duration);
-        } else {
-          this.metrics.error(route.name, result.error.code);
-          this.options.onRequestError?.(result.error, req);
-        }
-        ticket?.done(result);
-        // The exchange counts as in flight until its last bytes are handed to the socket, so a
-        // graceful shutdown never cuts a response still queued for a slow reader.
-        if (res.writableFinished || res.destroyed) this.settle();
-        else res.once('close', this.settleBound);
-      },
-    );
-    if (sends !== null) for (const s of sends) s();
+    const opts: Dispatcher.DispatchOptions = { origin: route.primaryOrigin, method: method as 'GET', path: route.primaryPath(path) + (q === -1 ? '' : url.slice(q)), headers: fwd.headers, body: null, headersTimeout: t.primary, bodyTimeout: t.idle };
+    this.inflight++;
+    if (whole) {
+      readWholeBody(
+        req,
+        bodyLength,
+        (body) => {
+          if (ticket?.sink) {
+            ticket.sink.offer(body);
+            ticket.sink.finish();
+          }
+          opts.body = body;
+          this.forward(req, res, route, opts, ticket, copies, body);
+        },
+        () => this.abandon(req, route, ticket, copies),
+      );
+      return;
+    }
+    if (bodyLength !== 0) opts.body = sinks === null ? req : fanOut(req, sinks);
+    this.forward(req, res, route, opts, ticket, copies, null);
+  }
+
+  /** Calls the primary, then sends the copies (with `whole` when the body was read whole). */
+  private forward(req: IncomingMessage, res: ServerResponse, route: RuntimeRoute, opts: Dispatcher.DispatchOptions, ticket: ExtensionTicket | null, copies: Copies | null, whole: Buffer | null): void {
+    forwardTo(route.primary, opts, res, ticket?.tap ?? undefined, (result) => {
+      route.metrics.response(result.status);
+      if (result.error === undefined) {
+        route.metrics.primary.ttfb(result.ttfb);
+        route.metrics.primary.total(result.duration);
+      } else {
+        this.metrics.error(route.name, result.error.code);
+        this.options.onRequestError?.(result.error, req);
+      }
+      ticket?.done(result);
+      // The exchange counts as in flight until its last bytes are handed to the socket, so a
+      // graceful shutdown never cuts a response still queued for a slow reader.
+      if (res.writableFinished || res.destroyed) this.settle();
+      else res.once('close', this.settleBound);
+    });
+    if (copies !== null) {
+      for (let i = 0; i < copies.targets.length; i++) copies.targets[i].fire(copies.source, whole ?? copies.bodies[i]);
+    }
+  }
+
+  /** The client went away before its whole body arrived: nothing was sent anywhere. */
+  private abandon(req: IncomingMessage, route: RuntimeRoute, ticket: ExtensionTicket | null, copies: Copies | null): void {
+    const err = new DoppelError('DOPPEL_ERR_CLIENT_ABORTED');
+    route.metrics.response(err.status);
+    this.metrics.error(route.name, err.code);
+    this.options.onRequestError?.(err, req);
+    ticket?.sink?.abort();
+    ticket?.done({ status: err.status, error: err, ttfb: 0, duration: 0 });
+    if (copies !== null) for (const t of copies.targets) t.abandon();
+    this.settle();
   }
 
   private readonly settleBound = (): void => this.settle();

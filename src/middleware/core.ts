@@ -154,7 +154,7 @@ export function createMirror(...args: [MirrorOptions] | MirrorTargetInput[]): Mi
     let bodies: CopyBody[] | null = null;
     let sends: Promise<void>[] | null = null;
     for (const t of targets) {
-      const a = t.admit(method, sample, bodyLength);
+      const a = t.admit(method, sample, bodyLength, whole !== null);
       if (!a.go) continue;
       source ??= {
         method,
@@ -162,8 +162,8 @@ export function createMirror(...args: [MirrorOptions] | MirrorTargetInput[]): Mi
         headers: whole !== null ? withBodyLength(ch.headers, bodyLength, info.reencoded === true) : ch.headers,
         host: info.host ?? ch.host,
       };
-      if (a.body === null) (sends ??= []).push(t.send(source, null));
-      else if (whole !== null) (sends ??= []).push(t.send(source, whole));
+      if (whole !== null) (sends ??= []).push(t.send(source, whole));
+      else if (a.body === null) (sends ??= []).push(t.send(source, null));
       else {
         (bodies ??= []).push(a.body);
         (sends ??= []).push(t.send(source, a.body));

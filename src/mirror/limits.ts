@@ -53,6 +53,11 @@ export class CircuitBreaker {
     return true;
   }
 
+  /** A probe that `allow()` let through was not sent after all: the next request probes. */
+  release(): void {
+    this.probing = false;
+  }
+
   success(): void {
     this.consecutive = 0;
     this.openedAt = -1;

@@ -80,20 +80,26 @@ export class MirrorTarget {
     this.deadlines = DeadlineList.for(spec.timeout);
   }
 
-  /** Decides whether this request is copied. Sampled-out requests are not counted. */
-  admit(method: string, sample: SampleInput, bodyLength: number): Admission {
+  /**
+   * Decides whether this request is copied. Sampled-out requests are not counted. With
+   * `whole` the body will be handed over as one buffer, so no body stream is made.
+   */
+  admit(method: string, sample: SampleInput, bodyLength: number, whole = false): Admission {
     if (this.methods !== null && !this.methods.has(method)) return { go: false };
     if (!this.sampler(sample)) return { go: false };
     let code: ErrorCode | undefined;
     if (this.spec.copyBody && bodyLength > this.spec.maxBodySize) code = 'DOPPEL_ERR_MIRROR_BODY_SIZE';
     else if (this.inflight >= this.spec.maxInFlight) code = 'DOPPEL_ERR_MIRROR_INFLIGHT';
     else if (!this.breaker.allow()) code = 'DOPPEL_ERR_MIRROR_CIRCUIT_OPEN';
-    else if (this.bucket !== null && !this.bucket.take()) code = 'DOPPEL_ERR_MIRROR_RATE';
+    else if (this.bucket !== null && !this.bucket.take()) {
+      code = 'DOPPEL_ERR_MIRROR_RATE';
+      this.breaker.release();
+    }
     if (code !== undefined) {
       this.drop(code);
       return { go: false, code };
     }
-    const hasBody = bodyLength !== 0 && this.spec.copyBody;
+    const hasBody = bodyLength !== 0 && this.spec.copyBody && !whole;
     return { go: true, body: hasBody ? new CopyBody(this.spec.maxBodySize, Math.min(MAX_LAG, this.spec.maxBodySize)) : null };
   }
 
@@ -118,7 +124,7 @@ export class MirrorTarget {
     this.inflight--;
     this.metrics.inflight(-1);
     if (body instanceof CopyBody && !body.destroyed) body.destroy();
-    if (o.error !== null) this.fail(o.error);
+    if (o.error !== null) this.fail(o.error, true);
     else {
       this.breaker.success();
       this.metrics.outcome('ok');
@@ -135,6 +141,12 @@ export class MirrorTarget {
     done?.();
   }
 
+  /** An admitted copy that is not sent (its client went away before its body arrived). */
+  abandon(): void {
+    this.breaker.release();
+    this.drop('DOPPEL_ERR_MIRROR_SOURCE_ABORTED');
+  }
+
   /**
    * Counts a copy dropped at admission. Under overload (a slow target at its in-flight
    * limit) most requests end here, so the error object (and its stack trace) is only made
@@ -145,9 +157,12 @@ export class MirrorTarget {
     this.metrics.outcome(OUTCOME_BY_CODE[code] ?? 'error');
   }
 
-  private fail(err: DoppelError): void {
+  private fail(err: DoppelError, sent = false): void {
     const outcome = OUTCOME_BY_CODE[err.code] ?? 'error';
     if (outcome === 'error' || outcome === 'timeout') this.breaker.failure();
+    // A copy cut off on this side (source aborted, too slow, too large) says nothing of the
+    // target; if it was the half-open probe, the next copy probes instead.
+    else if (sent) this.breaker.release();
     this.metrics.outcome(outcome);
     if (this.hooks.onError) {
       try {

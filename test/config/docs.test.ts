@@ -28,7 +28,7 @@ describe('docs/configuration.md', () => {
   it('the schema has the expected top-level keys', () => {
     assert.deepEqual(
       keys.filter((k) => !k.includes('.')),
-      ['admin', 'defaults', 'listen', 'log', 'routes', 'store', 'timeouts', 'workers'],
+      ['admin', 'defaults', 'listen', 'log', 'requestBuffer', 'routes', 'store', 'timeouts', 'workers'],
     );
     assert.ok(keys.length > 100, `only ${keys.length} keys found`);
   });

