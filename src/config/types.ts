@@ -129,7 +129,7 @@ export interface TimeoutSpec {
   connect: number;
   /** Primary: time to response headers, ms (default 30000). */
   primary: number;
-  /** Primary: max idle time between body chunks, ms (default 30000). */
+  /** Primary: max idle time between response body chunks; also between the chunks of a request body read whole. ms (default 30000). */
   idle: number;
   /** Client must send request headers within this, ms (default 60000). */
   clientHeaders: number;

@@ -18,7 +18,7 @@ import { forwardTo, sendError, type ForwardResult, type ResponseTap } from '../p
 import { PoolSet } from '../primary/pools.js';
 import { hostOnly } from '../routing/match.js';
 import { RouteTable, type ExtensionFactory, type RuntimeRoute } from '../routing/table.js';
-import { readWholeBody, REQUEST_BUFFER_DEFAULT } from '../ingress/whole-body.js';
+import { readWholeBody, REQUEST_BUFFER_DEFAULT, type BodyFailure } from '../ingress/whole-body.js';
 import { Metrics } from '../report/metrics.js';
 
 /** What an extension sees of an exchange. */
@@ -193,6 +193,7 @@ export class DoppelProxy {
       readWholeBody(
         req,
         bodyLength,
+        t.idle,
         (body) => {
           if (ticket?.sink) {
             ticket.sink.offer(body);
@@ -201,7 +202,7 @@ export class DoppelProxy {
           opts.body = body;
           this.forward(req, res, route, opts, ticket, copies, body);
         },
-        () => this.abandon(req, route, ticket, copies),
+        (why) => this.abandon(req, res, route, ticket, copies, why),
       );
       return;
     }
@@ -231,12 +232,20 @@ export class DoppelProxy {
     }
   }
 
-  /** The client went away before its whole body arrived: nothing was sent anywhere. */
-  private abandon(req: IncomingMessage, route: RuntimeRoute, ticket: ExtensionTicket | null, copies: Copies | null): void {
-    const err = new DoppelError('DOPPEL_ERR_CLIENT_ABORTED');
+  /**
+   * The client went away, or paused longer than `timeouts.idle`, before its whole body
+   * arrived: nothing was sent anywhere; a paused client gets 408 and the connection closes.
+   */
+  private abandon(req: IncomingMessage, res: ServerResponse, route: RuntimeRoute, ticket: ExtensionTicket | null, copies: Copies | null, why: BodyFailure): void {
+    const err = why === 'idle' ? new DoppelError('DOPPEL_ERR_REQUEST_TIMEOUT', 'the client paused its request body longer than timeouts.idle') : new DoppelError('DOPPEL_ERR_CLIENT_ABORTED');
     route.metrics.response(err.status);
     this.metrics.error(route.name, err.code);
     this.options.onRequestError?.(err, req);
+    if (why === 'idle') {
+      res.setHeader('connection', 'close');
+      sendError(res, err);
+      res.once('finish', () => req.socket.destroySoon());
+    }
     ticket?.sink?.abort();
     ticket?.done({ status: err.status, error: err, ttfb: 0, duration: 0 });
     if (copies !== null) for (const t of copies.targets) t.abandon();

@@ -12,6 +12,7 @@ import { eventually, sleep } from '../helpers/servers.js';
 import { metricValue, request, sha256 } from '../helpers/request.js';
 import { startStack } from '../helpers/stack.js';
 import { serve } from '../helpers/client.js';
+import { defaultTimeouts } from '../../src/config/defaults.js';
 import { cleanup } from '../helpers/cleanup.js';
 import { REQUEST_BUFFER_DEFAULT } from '../../src/ingress/whole-body.js';
 
@@ -116,4 +117,27 @@ test('the primary sees a small body only once it is complete; with requestBuffer
     assert.equal(seen.at(-1), 2000);
     await s.close();
   }
+});
+
+test('a client that pauses its small body longer than timeouts.idle gets 408 and reaches no upstream', async () => {
+  const primary = await upstream();
+  const mirror = await upstream();
+  const s = await startStack(config([route(primary.url, [target(mirror.url, { name: 'm' })])], { timeouts: { ...defaultTimeouts(), idle: 200 } }));
+  add(s.close);
+  const sock = net.connect(Number(new URL(s.base).port), '127.0.0.1');
+  add(async () => void sock.destroy());
+  await new Promise((r) => sock.once('connect', r));
+  let answer = '';
+  sock.on('data', (d) => (answer += d));
+  const closed = new Promise((r) => sock.once('close', r));
+  sock.write('POST /paused HTTP/1.1\r\nhost: x\r\ncontent-length: 5000\r\n\r\n');
+  sock.write(Buffer.alloc(100, 0x61));
+  await closed;
+  assert.match(answer, /^HTTP\/1\.1 408 /);
+  assert.match(answer, /x-doppel-error: DOPPEL_ERR_REQUEST_TIMEOUT/i);
+  assert.equal(await metricValue(s.admin, 'doppel_errors_total', { code: 'DOPPEL_ERR_REQUEST_TIMEOUT' }), 1);
+  assert.equal(await metricValue(s.admin, 'doppel_mirror_requests_total', { target: 'm', outcome: 'aborted' }), 1);
+  await eventually(() => s.app.proxy.inFlight === 0, 2_000, 'no exchange left in flight');
+  assert.equal(primary.received.length, 0);
+  assert.equal(mirror.received.length, 0);
 });
