@@ -25,8 +25,8 @@ export interface CopySpec {
   copyBody?: boolean;
 }
 
-/** Builds the dispatch options of one copy; `body` is a stream, a whole body, or null. */
-export type CopyBuilder = (source: CopySource, body: NodeJS.ReadableStream | Buffer | null) => Dispatcher.DispatchOptions;
+/** Builds the dispatch options of one copy; `body` is a stream, a whole body, an iterable of chunks, or null. */
+export type CopyBuilder = (source: CopySource, body: NodeJS.ReadableStream | Buffer | AsyncIterable<Buffer> | null) => Dispatcher.DispatchOptions;
 
 /** Marker header on every copy; a request carrying it is never copied again. */
 export const MIRROR_MARKER = 'x-mirrored-from';

@@ -113,10 +113,11 @@ export class MirrorTarget {
 
   /** Like {@link send}, without a promise (the request path does not wait for copies). */
   fire(source: CopySource, body: CopyBody | Buffer | null, done?: () => void): void {
-    const opts = this.build(source, body);
+    const opts = this.build(source, body instanceof Buffer && body.length > 0 ? new OnceBody(body) : body);
     this.inflight++;
     this.metrics.inflight(1);
-    new MirrorCopy(this, body, done).dispatch(this.dispatcher, opts);
+    // Only a body stream needs the copy (to be destroyed at the end); a whole body is not kept.
+    new MirrorCopy(this, body instanceof CopyBody ? body : null, done).dispatch(this.dispatcher, opts);
   }
 
   /** @internal How a copy ended: in-flight count, circuit, metrics and hooks. */
@@ -186,5 +187,22 @@ class MirrorCopy extends DetachedRequest {
 
   protected settled(outcome: DetachedOutcome): void {
     this.target.settle(outcome, this.body, this.done);
+  }
+}
+
+/**
+ * A whole body handed to undici as an iterable that lets go of the buffer once it has been
+ * written, so a copy waiting for a slow target does not keep the body alive.
+ */
+class OnceBody implements AsyncIterable<Buffer> {
+  constructor(private body: Buffer | null) {}
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return {
+      next: async () => {
+        const b = this.body;
+        this.body = null;
+        return b === null ? { done: true, value: undefined } : { done: false, value: b };
+      },
+    };
   }
 }

@@ -6,6 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import http from 'node:http';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { randomBytes } from 'node:crypto';
 import { config, route, target } from '../helpers/config.js';
 import { eventually, sleep } from '../helpers/servers.js';
@@ -17,6 +20,8 @@ import { cleanup } from '../helpers/cleanup.js';
 import { REQUEST_BUFFER_DEFAULT } from '../../src/ingress/whole-body.js';
 
 const { add, upstream } = cleanup();
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 test('bodies at, below and above the whole-body size reach the primary and the mirror intact', async () => {
   const primary = await upstream();
@@ -140,4 +145,40 @@ test('a client that pauses its small body longer than timeouts.idle gets 408 and
   await eventually(() => s.app.proxy.inFlight === 0, 2_000, 'no exchange left in flight');
   assert.equal(primary.received.length, 0);
   assert.equal(mirror.received.length, 0);
+});
+
+test('copies waiting for a target that never answers do not keep the bodies they were given', async () => {
+  // A primary that keeps nothing of what it receives.
+  const primary = await serve((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  add(primary.close);
+  const sockets = new Set<net.Socket>();
+  let seen = 0;
+  const hole = http.createServer((req) => {
+    req.resume();
+    seen++;
+  });
+  hole.on('connection', (s) => sockets.add(s));
+  await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r));
+  add(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => hole.close(r));
+  });
+  const holeUrl = `http://127.0.0.1:${(hole.address() as net.AddressInfo).port}`;
+  const s = await startStack(config([route(primary.url, [target(holeUrl, { name: 'hole', timeout: 60_000 })])]));
+  add(s.close);
+  const N = 60;
+  const size = 60 * 1024;
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < N; i++) assert.equal((await request(s.base, `/h/${i}`, { method: 'POST', body: randomBytes(size) })).status, 200);
+  await eventually(() => seen === N, 5_000, 'every copy at the target');
+  assert.equal(s.app.proxy.copiesInFlight(), N);
+  await sleep(50);
+  gc();
+  gc();
+  const held = process.memoryUsage().arrayBuffers - before;
+  assert.ok(held < (N * size) / 4, `copies in flight hold ${held} bytes of array buffers (${N} bodies of ${size} bytes were sent)`);
 });
