@@ -242,9 +242,9 @@ export class DoppelProxy {
     this.metrics.error(route.name, err.code);
     this.options.onRequestError?.(err, req);
     if (why === 'idle') {
+      // node closes the connection after a response that says so, unread body and all.
       res.setHeader('connection', 'close');
       sendError(res, err);
-      res.once('finish', () => req.socket.destroySoon());
     }
     ticket?.sink?.abort();
     ticket?.done({ status: err.status, error: err, ttfb: 0, duration: 0 });
