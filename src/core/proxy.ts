@@ -182,7 +182,8 @@ export class DoppelProxy {
       }
     }
     const ticket = copyable && route.extension !== null ? route.extension.begin({ route: route.name, method, url, copy, rawHeaders: raw, clientIp, bodyLength }) : null;
-    if (ticket?.sink) (sinks ??= []).push(ticket.sink);
+    // A body read whole reaches the shadow sink in one piece (below); only streams fan out.
+    if (ticket?.sink && !whole) (sinks ??= []).push(ticket.sink);
 
     fwd.headers.push('host', fwd.host || new URL(route.primaryOrigin).host);
     // Timeouts per request, so a reload changes them for pools that already exist.

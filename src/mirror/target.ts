@@ -121,10 +121,10 @@ export class MirrorTarget {
   }
 
   /** @internal How a copy ended: in-flight count, circuit, metrics and hooks. */
-  settle(o: DetachedOutcome, body: CopyBody | Buffer | null, done: (() => void) | undefined): void {
+  settle(o: DetachedOutcome, body: CopyBody | null, done: (() => void) | undefined): void {
     this.inflight--;
     this.metrics.inflight(-1);
-    if (body instanceof CopyBody && !body.destroyed) body.destroy();
+    if (body !== null && !body.destroyed) body.destroy();
     if (o.error !== null) this.fail(o.error, true);
     else {
       this.breaker.success();
@@ -175,11 +175,11 @@ export class MirrorTarget {
   }
 }
 
-/** One copy in flight: the request, its target, its body and who waits for it. */
+/** One copy in flight: the request, its target, its body stream and who waits for it. */
 class MirrorCopy extends DetachedRequest {
   constructor(
     private readonly target: MirrorTarget,
-    private readonly body: CopyBody | Buffer | null,
+    private readonly body: CopyBody | null,
     private readonly done: (() => void) | undefined,
   ) {
     super(target.deadlines, target.timeoutMessage);
