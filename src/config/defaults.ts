@@ -33,6 +33,7 @@ export const defaultMirrorOptions = (): Omit<MirrorTargetSpec, 'name' | 'url'> =
   timeout: 5000,
   maxBodySize: MIB,
   maxInFlight: 256,
+  pipelining: 1,
   copyBody: true,
   headers: { set: {}, remove: [] },
   rewrite: {},

@@ -109,6 +109,7 @@ export function resolveMirror(entry: RawMirrorTarget, defaults: RawMirrorOptions
     timeout: e.timeout ?? defaults.timeout ?? d.timeout,
     maxBodySize: e.maxBodySize ?? defaults.maxBodySize ?? d.maxBodySize,
     maxInFlight: e.maxInFlight ?? defaults.maxInFlight ?? d.maxInFlight,
+    pipelining: e.pipelining ?? defaults.pipelining ?? d.pipelining,
     ...(methods !== undefined ? { methods: [...new Set(methods)] } : {}),
     copyBody: e.body ?? defaults.body ?? d.copyBody,
     headers: resolveHeaders(e.headers ?? defaults.headers),

@@ -66,6 +66,11 @@ const requestBuffer = unit((v) => {
   return r.ok && r.value > 1024 * 1024 ? u.fail(`requestBuffer must be at most 1MiB, got ${String(v)}`) : r;
 });
 const count = unit((v) => u.parseInteger(v, 1));
+/** Requests per copy connection: 1 (one at a time) to 64. */
+const pipelining = unit((v) => {
+  const r = u.parseInteger(v, 1);
+  return r.ok && r.value > 64 ? u.fail(`pipelining must be at most 64, got ${String(v)}`) : r;
+});
 const method = unit(u.parseMethod);
 const headerName = unit(u.parseHeaderName);
 const nonNegative = unit((v) =>
@@ -106,6 +111,7 @@ const mirrorOptions = {
   timeout: positiveDuration.optional(),
   maxBodySize: size.optional(),
   maxInFlight: count.optional(),
+  pipelining: pipelining.optional(),
   methods: oneOrMany(method).optional(),
   body: z.boolean().optional(),
   headers: headerMutation.optional(),

@@ -61,6 +61,11 @@ export interface MirrorTargetSpec {
   maxBodySize: number;
   /** Copies under way at once before new ones are dropped (default 256). */
   maxInFlight: number;
+  /**
+   * Copies of idempotent requests sent back to back on one connection (default 1: one at a
+   * time). Above 1, copies made in the same event-loop turn also leave in one write.
+   */
+  pipelining: number;
   /** Only these methods are copied; undefined = all. Upper-case. */
   methods?: string[];
   /** Copy the request body (default true). When false the copy is sent without a body. */

@@ -28,6 +28,8 @@ export interface MirrorTargetOptions {
   maxBodySize?: number;
   /** Copies under way at once before new ones are dropped (default 256). */
   maxInFlight?: number;
+  /** Copies of idempotent requests sent back to back on one connection (default 1, at most 64). */
+  pipelining?: number;
   /** Only these methods are copied (default: all). */
   methods?: string[];
   /** Copy the request body (default: the middleware's `copyBody`, true). */
@@ -112,6 +114,12 @@ function positive(value: number | undefined, fallback: number, what: string): nu
   return value;
 }
 
+function pipeliningOf(value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw invalid(`pipelining must be an integer from 1 to 64, got ${String(value)}`);
+  return value;
+}
+
 /** Resolves the arguments of `mirror(...)`: URL strings and target objects, or one options object. */
 export function resolveMirrorOptions(args: readonly (MirrorTargetInput | MirrorOptions)[]): ResolvedMirrorOptions {
   const first = args[0];
@@ -136,6 +144,7 @@ export function resolveMirrorOptions(args: readonly (MirrorTargetInput | MirrorO
       timeout: positive(t.timeout ?? options.timeout, base.timeout, 'timeout'),
       maxBodySize: positive(t.maxBodySize ?? options.maxBodySize, base.maxBodySize, 'maxBodySize'),
       maxInFlight: positive(t.maxInFlight ?? options.maxInFlight, base.maxInFlight, 'maxInFlight'),
+      pipelining: pipeliningOf(t.pipelining, base.pipelining),
       methods: t.methods?.map((m) => m.toUpperCase()),
       copyBody: t.copyBody ?? options.copyBody ?? base.copyBody,
       headers: { set: { ...t.headers?.set }, remove: [...(t.headers?.remove ?? [])] },

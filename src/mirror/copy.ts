@@ -23,6 +23,8 @@ export interface CopySpec {
   headers: HeaderMutation;
   host: HostMode;
   copyBody?: boolean;
+  /** Above 1, copies may go out while earlier ones on the connection await their answer. */
+  pipelining?: number;
 }
 
 /** Builds the dispatch options of one copy; `body` is a stream, a whole body, an iterable of chunks, or null. */
@@ -78,6 +80,7 @@ export function compileCopy(spec: CopySpec): CopyBuilder {
   // URL getters build a new string per call; a copy in flight keeps its origin.
   const origin = target.origin;
   const fixedHost = spec.host === 'target' ? target.host : null;
+  const pipelined = (spec.pipelining ?? 1) > 1;
   return (source, body) => {
     const q = source.url.indexOf('?');
     const path = q === -1 ? source.url : source.url.slice(0, q);
@@ -93,6 +96,8 @@ export function compileCopy(spec: CopySpec): CopyBuilder {
       path: rewrite(path) + (q === -1 ? '' : source.url.slice(q)),
       headers,
       body: withBody ? (body as Dispatcher.DispatchOptions['body']) : null,
+      // undici holds further requests back while one waits for its headers unless told not to.
+      blocking: pipelined ? false : undefined,
     };
   };
 }

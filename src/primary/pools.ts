@@ -5,6 +5,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import type { TimeoutSpec } from '../config/types.js';
+import { batchingConnector } from './connector.js';
 
 export type PoolRole = 'primary' | 'copy';
 
@@ -13,21 +14,24 @@ export class PoolSet {
   private readonly pools = new Map<string, Pool>();
   constructor(private timeouts: TimeoutSpec) {}
 
-  /** Pool for an origin (`http://host:port`) in a role, created on first use. */
-  get(origin: string, role: PoolRole): Dispatcher {
-    const key = `${role} ${origin}`;
+  /**
+   * Pool for an origin (`http://host:port`) in a role, created on first use. Copy pools with
+   * `pipelining` above 1 send idempotent copies back to back and batch their writes.
+   */
+  get(origin: string, role: PoolRole, pipelining = 1): Dispatcher {
+    const key = poolKey(origin, role, pipelining);
     let pool = this.pools.get(key);
     if (pool === undefined) {
       const t = this.timeouts;
       pool = new Pool(origin, {
-        connect: { timeout: t.connect },
+        connect: pipelining > 1 ? batchingConnector(t.connect) : { timeout: t.connect },
         // Copies have their own whole-request deadline; the primary uses the configured timeouts.
         headersTimeout: role === 'primary' ? t.primary : 0,
         bodyTimeout: role === 'primary' ? t.idle : 0,
         // As large as the client side accepts (undici's default is 16 KiB).
         maxHeaderSize: 64 * 1024,
         keepAliveTimeout: 4_000,
-        pipelining: 1,
+        pipelining: role === 'copy' ? pipelining : 1,
       });
       this.pools.set(key, pool);
     }
@@ -62,6 +66,6 @@ export class PoolSet {
 }
 
 /** The key `retain()` expects. */
-export function poolKey(origin: string, role: PoolRole): string {
-  return `${role} ${origin}`;
+export function poolKey(origin: string, role: PoolRole, pipelining = 1): string {
+  return pipelining > 1 ? `${role}/${pipelining} ${origin}` : `${role} ${origin}`;
 }

@@ -51,7 +51,7 @@ export class RouteTable<E = unknown> {
       const url = new URL(spec.primary);
       const targets = spec.mirrors.map((m) => {
         const key = targetKey(spec.name, m);
-        return old.get(key) ?? new MirrorTarget(m, pools.get(new URL(m.url).origin, 'copy'), metrics.target(spec.name, m.name), hooks);
+        return old.get(key) ?? new MirrorTarget(m, pools.get(new URL(m.url).origin, 'copy', m.pipelining), metrics.target(spec.name, m.name), hooks);
       });
       return {
         spec,
@@ -78,7 +78,7 @@ export class RouteTable<E = unknown> {
     const keys = new Set<string>();
     for (const r of this.routes) {
       keys.add(poolKey(r.primaryOrigin, 'primary'));
-      for (const t of r.targets) keys.add(poolKey(new URL(t.spec.url).origin, 'copy'));
+      for (const t of r.targets) keys.add(poolKey(new URL(t.spec.url).origin, 'copy', t.spec.pipelining));
       const ext = r.extension as Partial<RouteExtension> | null;
       for (const k of ext?.poolKeys ?? []) keys.add(k);
     }

@@ -28,6 +28,7 @@ export function mirror(name: string, url: string, extra: Partial<MirrorTargetSpe
     timeout: 5000,
     maxBodySize: 1048576,
     maxInFlight: 256,
+    pipelining: 1,
     copyBody: true,
     headers: { set: {}, remove: [] },
     rewrite: {},

@@ -82,6 +82,14 @@ const cases: Case[] = [
     lines: ['f.yaml:5:15: routes[0].mirrors[0].body: expected true or false, got "yes"'],
   },
   {
+    name: 'pipelining out of range',
+    yaml: `${ROUTE}    mirrors:\n      - url: http://127.0.0.1:3001\n        pipelining: 100\n      - url: http://127.0.0.1:3002\n        pipelining: 0\n`,
+    lines: [
+      'f.yaml:5:21: routes[0].mirrors[0].pipelining: pipelining must be at most 64, got 100',
+      'f.yaml:7:21: routes[0].mirrors[1].pipelining: expected an integer >= 1, got 0',
+    ],
+  },
+  {
     name: 'bad type: a value with several forms',
     yaml: `${ROUTE}    shadow:\n      candidate: 42\n`,
     lines: ['f.yaml:4:18: routes[0].shadow.candidate: expected a URL like http://127.0.0.1:3000, a map or a list, got 42'],

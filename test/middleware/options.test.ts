@@ -70,4 +70,6 @@ test('invalid options throw DOPPEL_ERR_CONFIG_INVALID', () => {
   bad(['ftp://example.com'], /not an http/);
   bad([percentage('http://a', 101)], /at most 100/);
   bad([{ targets: ['http://a'], timeout: -1 }], /timeout/);
+  bad([{ targets: [{ url: 'http://a', pipelining: 0 }] }], /pipelining must be an integer from 1 to 64, got 0/);
+  bad([{ targets: [{ url: 'http://a', pipelining: 1.5 }] }], /pipelining/);
 });
