@@ -62,7 +62,7 @@ export interface MirrorTargetSpec {
   /** Copies under way at once before new ones are dropped (default 256). */
   maxInFlight: number;
   /**
-   * Copies of idempotent requests sent back to back on one connection (default 1: one at a
+   * Copies of GET and HEAD requests sent back to back on one connection (default 1: one at a
    * time). Above 1, copies made in the same event-loop turn also leave in one write.
    */
   pipelining: number;

@@ -28,7 +28,7 @@ export interface MirrorTargetOptions {
   maxBodySize?: number;
   /** Copies under way at once before new ones are dropped (default 256). */
   maxInFlight?: number;
-  /** Copies of idempotent requests sent back to back on one connection (default 1, at most 64). */
+  /** Copies of GET and HEAD requests sent back to back on one connection (default 1, at most 64). */
   pipelining?: number;
   /** Only these methods are copied (default: all). */
   methods?: string[];

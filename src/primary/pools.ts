@@ -16,7 +16,7 @@ export class PoolSet {
 
   /**
    * Pool for an origin (`http://host:port`) in a role, created on first use. Copy pools with
-   * `pipelining` above 1 send idempotent copies back to back and batch their writes.
+   * `pipelining` above 1 send GET and HEAD copies back to back and batch their writes.
    */
   get(origin: string, role: PoolRole, pipelining = 1): Dispatcher {
     const key = poolKey(origin, role, pipelining);
