@@ -50,6 +50,7 @@ export const defaultShadowOptions = (): Omit<ShadowSpec, 'candidates' | 'seconda
   methods: ['GET', 'HEAD', 'OPTIONS'],
   timeout: 5000,
   maxInFlight: 256,
+  pipelining: 1,
   maxBodySize: MIB,
   compare: defaultCompareRules(),
   noise: { relative: 0.2, absolute: 0.0003 },

@@ -173,6 +173,7 @@ export function resolveShadow(raw: RawShadow): ShadowSpec {
     methods: raw.methods ? [...new Set(raw.methods)] : d.methods,
     timeout: raw.timeout ?? d.timeout,
     maxInFlight: raw.maxInFlight ?? d.maxInFlight,
+    pipelining: raw.pipelining ?? d.pipelining,
     maxBodySize: raw.maxBodySize ?? d.maxBodySize,
     compare: resolveCompare(raw.compare, raw.maxCompareSize ?? MIB),
     noise: { relative: raw.noise?.relative ?? d.noise.relative, absolute: raw.noise?.absolute ?? d.noise.absolute },

@@ -176,6 +176,7 @@ const shadow = strict({
   methods: oneOrMany(method).optional(),
   timeout: positiveDuration.optional(),
   maxInFlight: count.optional(),
+  pipelining: pipelining.optional(),
   maxBodySize: size.optional(),
   maxCompareSize: size.optional(),
   compare: compare.optional(),

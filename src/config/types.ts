@@ -97,6 +97,8 @@ export interface ShadowSpec {
   timeout: number;
   /** Shadowed requests under way at once before new ones are skipped (default 256). */
   maxInFlight: number;
+  /** Requests to a backend sent back to back on one connection, GET and HEAD only (default 1). */
+  pipelining: number;
   /** Largest request body sent to shadow backends, in bytes (default 1 MiB). */
   maxBodySize: number;
   compare: CompareRules;

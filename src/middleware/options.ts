@@ -114,7 +114,8 @@ function positive(value: number | undefined, fallback: number, what: string): nu
   return value;
 }
 
-function pipeliningOf(value: number | undefined, fallback: number): number {
+/** A `pipelining` option: an integer from 1 to 64, or the fallback when unset. */
+export function pipeliningOf(value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > 64) throw invalid(`pipelining must be an integer from 1 to 64, got ${String(value)}`);
   return value;

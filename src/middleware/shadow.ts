@@ -26,6 +26,7 @@ import { ShadowStage } from '../shadow/stage.js';
 import type { MirrorRequestInfo } from './core.js';
 import { bodyLengthOf, copyHeaders, headerOf, withBodyLength } from './headers.js';
 import { metricsFor } from './metrics.js';
+import { pipeliningOf } from './options.js';
 
 /** A candidate or secondary backend. */
 export interface ShadowBackendOptions {
@@ -67,6 +68,8 @@ export interface ShadowOptions {
   maxBodySize?: number;
   /** Shadowed requests under way at once before new ones are skipped (default 256). */
   maxInFlight?: number;
+  /** Requests to a backend sent back to back on one connection, GET and HEAD only (default 1, at most 64). */
+  pipelining?: number;
   /** Diffy noise thresholds (default relative 0.2, absolute 0.0003). */
   noise?: { relative: number; absolute: number };
   /** Fixed endpoint name for every request (default: inferred, e.g. `GET /users/:id`). */
@@ -154,6 +157,7 @@ export function createShadowEngine(options: ShadowOptions): ShadowEngine {
       timeout: options.timeout ?? d.timeout,
       maxBodySize: options.maxBodySize ?? d.maxBodySize,
       maxInFlight: options.maxInFlight ?? d.maxInFlight,
+      pipelining: pipeliningOf(options.pipelining, d.pipelining),
       compare: mergeRules(options.compare),
       noise: options.noise ?? d.noise,
     },

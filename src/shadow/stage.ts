@@ -23,9 +23,9 @@ interface Backend {
   origin: string;
 }
 
-function backend(spec: ShadowBackendSpec, pools: PoolSet): Backend {
+function backend(spec: ShadowBackendSpec, pools: PoolSet, pipelining: number): Backend {
   const origin = new URL(spec.url).origin;
-  return { name: spec.name, build: compileCopy({ ...spec, copyBody: true }), pool: pools.get(origin, 'copy'), origin };
+  return { name: spec.name, build: compileCopy({ ...spec, copyBody: true, pipelining }), pool: pools.get(origin, 'copy', pipelining), origin };
 }
 
 /** Feeds one request body to several copy bodies. */
@@ -66,11 +66,11 @@ export class ShadowStage implements RequestExtension {
     pools: PoolSet,
     private readonly reporter: ShadowReporter,
   ) {
-    this.candidates = spec.candidates.map((c) => backend(c, pools));
-    this.secondary = spec.secondary ? backend(spec.secondary, pools) : null;
+    this.candidates = spec.candidates.map((c) => backend(c, pools, spec.pipelining));
+    this.secondary = spec.secondary ? backend(spec.secondary, pools, spec.pipelining) : null;
     this.methods = new Set(spec.methods);
     this.sampler = createSampler(spec.sample);
-    this.poolKeys = [...this.candidates, ...(this.secondary ? [this.secondary] : [])].map((b) => poolKey(b.origin, 'copy'));
+    this.poolKeys = [...this.candidates, ...(this.secondary ? [this.secondary] : [])].map((b) => poolKey(b.origin, 'copy', spec.pipelining));
   }
 
   /** Shadowed requests under way. */

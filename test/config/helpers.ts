@@ -50,6 +50,7 @@ export function shadow(candidates: ShadowBackendSpec[], extra: Partial<ShadowSpe
     methods: ['GET', 'HEAD', 'OPTIONS'],
     timeout: 5000,
     maxInFlight: 256,
+    pipelining: 1,
     maxBodySize: 1048576,
     compare: COMPARE,
     noise: { relative: 0.2, absolute: 0.0003 },

@@ -67,6 +67,7 @@ describe('examples/doppel.yaml', () => {
     methods: ['GET', 'HEAD'],
     timeout: 4000,
     maxInFlight: 64,
+    pipelining: 1,
     maxBodySize: 262144,
     compare: {
       status: true,
@@ -115,6 +116,7 @@ describe('examples/doppel.yaml', () => {
           methods: ['GET', 'HEAD', 'OPTIONS'],
           timeout: 5000,
           maxInFlight: 256,
+          pipelining: 1,
           maxBodySize: 1048576,
           compare: {
             status: true,

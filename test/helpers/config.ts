@@ -36,6 +36,7 @@ export function shadowSpec(candidate: string, secondary?: string, over: Partial<
     methods: ['GET', 'HEAD', 'OPTIONS'],
     timeout: 5_000,
     maxInFlight: 256,
+    pipelining: 1,
     maxBodySize: 1024 * 1024,
     compare: { ...defaultCompareRules(), ...compare },
     noise: { relative: 0.2, absolute: 0.0003 },

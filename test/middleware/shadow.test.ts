@@ -75,3 +75,12 @@ test('a request that is itself a copy is not shadowed', async () => {
   await tester.idle();
   assert.deepEqual(tester.report(), []);
 });
+
+test('an out-of-range pipelining is refused with DOPPEL_ERR_CONFIG_INVALID', () => {
+  for (const pipelining of [0, 65, 2.5]) {
+    assert.throws(
+      () => shadow({ candidate: 'http://127.0.0.1:1', pipelining }),
+      (e: unknown) => (e as { code?: string }).code === 'DOPPEL_ERR_CONFIG_INVALID' && /pipelining must be an integer from 1 to 64/.test(String(e)),
+    );
+  }
+});

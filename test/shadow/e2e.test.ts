@@ -63,6 +63,29 @@ test('with a secondary: a field changed for 10% of users is a regression; timest
   assert.equal(await metricValue(s.admin, 'doppel_shadow_comparisons_total', { endpoint: 'GET /users/:id', result: 'noise' }), 270);
 });
 
+test('pipelined backends: concurrent requests are each compared with their own answers', async () => {
+  const primary = await upstream(userApi(() => false));
+  const secondary = await upstream(userApi(() => false));
+  const candidate = await upstream(userApi((id) => id % 10 === 3));
+  let connections = 0;
+  candidate.server.on('connection', () => connections++);
+  const s = await startStack(config([route(primary.url, [], { shadow: shadowSpec(candidate.url, secondary.url, { pipelining: 8 }) })]));
+  add(s.close);
+  for (let batch = 0; batch < 4; batch++) {
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => request(s.base, `/users/${batch * 50 + i + 1}`)));
+    for (const r of replies) assert.equal(r.status, 200);
+  }
+  await s.app.shadow.reporter.idle();
+  await sleep(50);
+  await s.app.shadow.reporter.idle();
+  const [e] = await endpoints(s.admin);
+  assert.equal(e.compared, 200);
+  assert.equal(e.regressions, 20, 'exactly the changed users regress: no answer was paired with another request');
+  assert.equal(fieldOf(e, 'body.tier')!.differences, 20);
+  assert.equal(fieldOf(e, 'body.id'), undefined, 'ids always match their request');
+  assert.ok(connections < 200, `${connections} candidate connections for 200 requests`);
+});
+
 test('without a secondary, ignore rules remove the noise and the regression stays', async () => {
   const primary = await upstream(userApi(() => false));
   const candidate = await upstream(userApi((id) => id % 10 === 3));
