@@ -175,6 +175,8 @@ export const stopDoppel = (d: RunningDoppel) => stop(d.child, 15_000);
 /** Routes of the doppel configurations used by the benchmark. */
 export const routes = {
   plain: (up: Upstreams) => `  - primary: http://127.0.0.1:${up.fast}\n`,
-  mirror: (up: Upstreams, port: number, extra = '') => `  - primary: http://127.0.0.1:${up.fast}\n    mirrors: [{ url: "http://127.0.0.1:${port}"${extra} }]\n`,
-  shadow: (up: Upstreams) => `  - primary: http://127.0.0.1:${up.fast}\n    shadow: { candidate: "http://127.0.0.1:${up.candidate}", sample: 100% }\n`,
+  // The benchmark's mirrors keep their connections open: pipelined copies are doppel's setting for them.
+  mirror: (up: Upstreams, port: number, extra = '') =>
+    `  - primary: http://127.0.0.1:${up.fast}\n    mirrors: [{ url: "http://127.0.0.1:${port}", pipelining: 8${extra} }]\n`,
+  shadow: (up: Upstreams) => `  - primary: http://127.0.0.1:${up.fast}\n    shadow: { candidate: "http://127.0.0.1:${up.candidate}", sample: 100%, pipelining: 8 }\n`,
 };
