@@ -27,6 +27,9 @@ export const defaultTimeouts = (): TimeoutSpec => ({
 /** Every request, with deterministic counter sampling. */
 export const defaultSample = (): SampleSpec => ({ percent: 100, mode: 'counter' });
 
+/** Largest `pipelining` of a mirror target or a shadow section (requests per connection). */
+export const MAX_PIPELINING = 64;
+
 /** Defaults of a mirror target (everything except `name` and `url`). */
 export const defaultMirrorOptions = (): Omit<MirrorTargetSpec, 'name' | 'url'> => ({
   sample: defaultSample(),

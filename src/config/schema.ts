@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseHeaderCondition, parseHostPattern, parsePathShorthand } from './match.js';
 import * as u from './units.js';
+import { MAX_PIPELINING } from './defaults.js';
 import { parseRedactPath } from '../report/redact.js';
 
 /** A schema that checks and converts one value with a {@link u.Parsed} parser. */
@@ -66,10 +67,10 @@ const requestBuffer = unit((v) => {
   return r.ok && r.value > 1024 * 1024 ? u.fail(`requestBuffer must be at most 1MiB, got ${String(v)}`) : r;
 });
 const count = unit((v) => u.parseInteger(v, 1));
-/** Requests per copy connection: 1 (one at a time) to 64. */
+/** Requests per copy connection: 1 (one at a time) to {@link MAX_PIPELINING}. */
 const pipelining = unit((v) => {
   const r = u.parseInteger(v, 1);
-  return r.ok && r.value > 64 ? u.fail(`pipelining must be at most 64, got ${String(v)}`) : r;
+  return r.ok && r.value > MAX_PIPELINING ? u.fail(`pipelining must be at most ${MAX_PIPELINING}, got ${String(v)}`) : r;
 });
 const method = unit(u.parseMethod);
 const headerName = unit(u.parseHeaderName);

@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { HostMode, MirrorTargetSpec, RewriteSpec, SampleSpec } from '../config/types.js';
-import { defaultMirrorOptions } from '../config/defaults.js';
+import { defaultMirrorOptions, MAX_PIPELINING } from '../config/defaults.js';
 import { DoppelError } from '../core/errors.js';
 import type { MirrorHooks } from '../mirror/target.js';
 import type { Metrics } from '../report/metrics.js';
@@ -117,7 +117,9 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 /** A `pipelining` option: an integer from 1 to 64, or the fallback when unset. */
 export function pipeliningOf(value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw invalid(`pipelining must be an integer from 1 to 64, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PIPELINING) {
+    throw invalid(`pipelining must be an integer from 1 to ${MAX_PIPELINING}, got ${String(value)}`);
+  }
   return value;
 }
 

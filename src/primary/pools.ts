@@ -19,19 +19,20 @@ export class PoolSet {
    * `pipelining` above 1 send GET and HEAD copies back to back and batch their writes.
    */
   get(origin: string, role: PoolRole, pipelining = 1): Dispatcher {
-    const key = poolKey(origin, role, pipelining);
+    const pipe = role === 'copy' ? pipelining : 1;
+    const key = poolKey(origin, role, pipe);
     let pool = this.pools.get(key);
     if (pool === undefined) {
       const t = this.timeouts;
       pool = new Pool(origin, {
-        connect: pipelining > 1 ? batchingConnector(t.connect) : { timeout: t.connect },
+        connect: pipe > 1 ? batchingConnector(t.connect) : { timeout: t.connect },
         // Copies have their own whole-request deadline; the primary uses the configured timeouts.
         headersTimeout: role === 'primary' ? t.primary : 0,
         bodyTimeout: role === 'primary' ? t.idle : 0,
         // As large as the client side accepts (undici's default is 16 KiB).
         maxHeaderSize: 64 * 1024,
         keepAliveTimeout: 4_000,
-        pipelining: role === 'copy' ? pipelining : 1,
+        pipelining: pipe,
       });
       this.pools.set(key, pool);
     }
