@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { config, route, target } from '../helpers/config.js';
 import { eventually, sleep } from '../helpers/servers.js';
 import { metricValue, request, sha256 } from '../helpers/request.js';
@@ -57,4 +58,29 @@ test('a pipelined mirror that closes each connection: clients unharmed, every co
   // client resend idempotent requests), so the mirror may see some twice: documented.
   const paths = new Set(mirror.received.map((r) => r.url));
   assert.ok(paths.size >= (await outcome(s.admin, 'closing', 'ok')), `${paths.size} distinct copies arrived`);
+});
+
+test('a reload that changes pipelining moves copies to a new pool and closes the old one', async () => {
+  const primary = await upstream();
+  const mirror = await upstream();
+  const open = new Set<Socket>();
+  const seen: Socket[] = [];
+  mirror.server.on('connection', (socket) => {
+    open.add(socket);
+    seen.push(socket);
+    socket.on('close', () => open.delete(socket));
+  });
+  const s = await startStack(config([route(primary.url, [target(mirror.url, { name: 'm' })])]));
+  add(s.close);
+  for (let i = 0; i < 5; i++) assert.equal((await request(s.base, `/one/${i}`)).status, 200);
+  await mirror.waitFor(5);
+  const before = [...seen];
+  assert.ok(before.length >= 1);
+  assert.equal(s.app.reload(config([route(primary.url, [target(mirror.url, { name: 'm', pipelining: 8 })])])), true);
+  const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => request(s.base, `/eight/${i}`)));
+  for (const r of replies) assert.equal(r.status, 200);
+  await mirror.waitFor(25);
+  assert.deepEqual(mirror.received.filter((r) => r.url.startsWith('/eight/')).map((r) => r.url).sort(), Array.from({ length: 20 }, (_, i) => `/eight/${i}`).sort());
+  await eventually(() => before.every((socket) => !open.has(socket)), 5_000, 'the pool of pipelining 1 to close its connections');
+  assert.ok(seen.length > before.length, 'the copies after the reload came on new connections');
 });
