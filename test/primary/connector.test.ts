@@ -1,4 +1,4 @@
-/** Batched writes of pipelined copy connections, against a raw TCP server on port 0. */
+/** Batched writes of pipelined copy connections, against a real HTTP server on port 0. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -7,35 +7,13 @@ import { Pool, buildConnector } from 'undici';
 import { batchingConnector, batchWrites } from '../../src/primary/connector.js';
 import { cleanup } from '../helpers/cleanup.js';
 
-const { add } = cleanup();
+const { add, upstream } = cleanup();
 
-/** A raw HTTP/1.1 server that answers every request head it reads with `ok`. */
-async function rawServer(): Promise<{ port: number; connections: number; requests: number }> {
-  const state = { port: 0, connections: 0, requests: 0 };
-  const open = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    state.connections++;
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-    let pending = '';
-    socket.on('data', (c: Buffer) => {
-      pending += c.toString('latin1');
-      let end: number;
-      while ((end = pending.indexOf('\r\n\r\n')) !== -1) {
-        pending = pending.slice(end + 4);
-        state.requests++;
-        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
-      }
-    });
-    socket.on('error', () => {});
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  state.port = (server.address() as net.AddressInfo).port;
-  add(() => {
-    for (const s of open) s.destroy();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
+/** A recording upstream that answers `ok`, and the number of connections it accepted. */
+async function okServer() {
+  const up = await upstream((_req, res) => res.end('ok'));
+  const state = { up, connections: 0 };
+  up.server.on('connection', () => state.connections++);
   return state;
 }
 
@@ -59,34 +37,34 @@ function recording(connector: buildConnector.connector, writes: number[]): build
 }
 
 /** Four GETs dispatched in one turn on a pool with one open, idle connection. */
-async function fourInOneTurn(connect: buildConnector.connector): Promise<{ writes: number[]; srv: Awaited<ReturnType<typeof rawServer>> }> {
-  const srv = await rawServer();
+async function fourInOneTurn(connect: buildConnector.connector): Promise<number[]> {
+  const srv = await okServer();
   const writes: number[] = [];
   // One connection, so that undici's check of an idle socket (one turn) opens no others.
-  const pool = new Pool(`http://127.0.0.1:${srv.port}`, { connections: 1, pipelining: 4, connect: recording(connect, writes) });
+  const pool = new Pool(srv.up.url, { connections: 1, pipelining: 4, connect: recording(connect, writes) });
   add(() => pool.destroy());
   await pool.request({ method: 'GET', path: '/warm' }).then((r) => r.body.text());
   writes.length = 0;
   const answers = await Promise.all([1, 2, 3, 4].map((i) => pool.request({ method: 'GET', path: `/${i}`, blocking: false }).then((r) => r.body.text())));
   assert.deepEqual(answers, ['ok', 'ok', 'ok', 'ok']);
-  assert.equal(srv.requests, 5);
+  assert.equal(srv.up.received.length, 5);
   assert.equal(srv.connections, 1);
-  return { writes, srv };
+  return writes;
 }
 
 test('GETs dispatched in one turn leave a pipelined connection in one write', async () => {
-  const { writes } = await fourInOneTurn(batchingConnector(5_000));
+  const writes = await fourInOneTurn(batchingConnector(5_000));
   assert.deepEqual(writes, [4]);
 });
 
 test('without batching the same requests take one write each', async () => {
-  const { writes } = await fourInOneTurn(buildConnector({ timeout: 5_000 }));
+  const writes = await fourInOneTurn(buildConnector({ timeout: 5_000 }));
   assert.deepEqual(writes, [1, 1, 1, 1]);
 });
 
 test('a batched socket writes again in later turns, and a destroyed one is left alone', async () => {
-  const srv = await rawServer();
-  const socket = net.connect(srv.port, '127.0.0.1');
+  const srv = await okServer();
+  const socket = net.connect(srv.up.port, '127.0.0.1');
   await once(socket, 'connect');
   batchWrites(socket);
   socket.write('GET /a HTTP/1.1\r\nhost: x\r\n\r\n');
@@ -97,8 +75,8 @@ test('a batched socket writes again in later turns, and a destroyed one is left 
   socket.write('GET /c HTTP/1.1\r\nhost: x\r\n\r\n');
   assert.equal(socket.writableCorked, 1);
   await new Promise((r) => setImmediate(r));
-  for (let i = 0; i < 100 && srv.requests < 3; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.equal(srv.requests, 3);
+  await srv.up.waitFor(3);
+  assert.equal(srv.up.received.length, 3);
   socket.write('GET /d HTTP/1.1\r\nhost: x\r\n\r\n');
   socket.destroy();
   await new Promise((r) => setImmediate(r));
