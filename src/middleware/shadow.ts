@@ -21,6 +21,7 @@ import { defaultTimeouts } from '../config/defaults.js';
 import { ShadowAggregator } from '../report/aggregate.js';
 import type { EndpointReport, RequestClass } from '../report/aggregate-types.js';
 import type { Metrics } from '../report/metrics.js';
+import { ThreadComparer } from '../shadow/comparer.js';
 import { ShadowReporter } from '../shadow/reporter.js';
 import { ShadowStage } from '../shadow/stage.js';
 import type { MirrorRequestInfo } from './core.js';
@@ -82,6 +83,11 @@ export interface ShadowOptions {
   name?: string;
   /** Where regression warnings go (default: nowhere). */
   logger?: Logger;
+  /**
+   * Compare in a worker thread at the lowest CPU priority, off your server's event loop
+   * (default true). `false` compares on the event loop, between requests.
+   */
+  compareInThread?: boolean;
 }
 
 /** The shadow work of one request, fed by an adapter. */
@@ -165,10 +171,13 @@ export function createShadowEngine(options: ShadowOptions): ShadowEngine {
   const metrics = metricsFor(options.register, options.metrics);
   const aggregator = new ShadowAggregator({ thresholds: route.shadow!.noise });
   const onDiff = options.onDiff;
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const comparer = options.compareInThread !== false ? new ThreadComparer(logger) : null;
   const reporter = new ShadowReporter({
     aggregator,
     metrics,
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger,
+    comparer: comparer ?? undefined,
     onRecord: onDiff
       ? (outcome, rec) => {
           if (outcome.result === 'compared' && outcome.raw.length > 0) {
@@ -205,6 +214,9 @@ export function createShadowEngine(options: ShadowOptions): ShadowEngine {
       while (stage.inFlight > 0 || reporter.pending > 0) await sleep(5);
       await reporter.idle();
     },
-    close: (force = false) => pools.close(force),
+    async close(force = false) {
+      await pools.close(force);
+      await comparer?.close();
+    },
   };
 }

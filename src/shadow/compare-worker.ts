@@ -3,8 +3,15 @@
  * loop. Messages are batches (one wake-up of each thread per batch, not per pair): an
  * array of `{ id, rulesId, rules?, primary, candidate }` in (the rules travel once per
  * rules id), an array of `{ id, result }` or `{ id, error }` out.
+ *
+ * The thread runs at the lowest CPU priority it can set: on a busy CPU the kernel gives
+ * the proxy's thread the time first, so comparisons use what proxying leaves and never
+ * lengthen a client's response; when they fall behind, the bounded queue in front of
+ * them skips and counts the excess.
  */
 import { createHash } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { compareResponses } from '../compare/index.js';
 import type { CapturedResponse, CompareResult, CompareRules } from '../compare/types.js';
@@ -18,6 +25,25 @@ export interface CompareRequest {
 }
 
 const rulesById = new Map<number, CompareRules>();
+
+/**
+ * Lowers this thread's scheduling priority to the lowest (nice 19). Linux keeps a nice
+ * value per thread and `setpriority` on a thread id changes only that thread;
+ * `/proc/thread-self` names this thread's id. Elsewhere (no such file) nothing changes.
+ * Returns whether the priority was lowered.
+ */
+export function lowerThreadPriority(): boolean {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    setPriority(tid, constants.priority.PRIORITY_LOW);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (parentPort) lowerThreadPriority();
 
 /**
  * Structured cloning turns a Buffer into a plain Uint8Array; the comparison wants a Buffer.

@@ -106,7 +106,15 @@ export class ShadowReporter {
   skip(route: RouteSpec, ex: Exchange, candidates: string[], reason: string): void {
     const meta: JobMeta = { route, method: ex.method, url: ex.url, at: Date.now(), primary: null, secondary: null };
     for (const name of candidates) this.record(meta, name, 'skipped', [], null, null);
-    this.options.logger.debug({ route: route.name, reason }, 'shadow request skipped');
+    this.options.logger.debug({ route: route.name, reason }, reason === 'queue_full' ? 'comparison queue full; request not shadowed (DOPPEL_ERR_SHADOW_QUEUE_FULL)' : 'shadow request skipped');
+  }
+
+  /**
+   * The queue holds as many jobs or bytes as it may: a request shadowed now would be
+   * skipped when it ends, so it is better not shadowed at all.
+   */
+  get full(): boolean {
+    return this.queue.length >= this.maxQueue || this.queuedBytes >= this.maxQueueBytes;
   }
 
   /** Jobs waiting. */

@@ -84,8 +84,9 @@ export class ShadowStage implements RequestExtension {
     const header = (n: string) => rawHeader(ex.rawHeaders, n);
     if (!this.sampler({ header, query: q === -1 ? '' : ex.url.slice(q + 1), clientIp: ex.clientIp })) return null;
     const names = this.candidates.map((c) => c.name);
-    if (this.inflight >= this.spec.maxInFlight || ex.bodyLength > this.spec.maxBodySize) {
-      this.reporter.skip(this.route, ex, names, this.inflight >= this.spec.maxInFlight ? 'max_in_flight' : 'body_size');
+    const refusal = this.inflight >= this.spec.maxInFlight ? 'max_in_flight' : ex.bodyLength > this.spec.maxBodySize ? 'body_size' : this.reporter.full ? 'queue_full' : null;
+    if (refusal !== null) {
+      this.reporter.skip(this.route, ex, names, refusal);
       return null;
     }
     this.inflight++;
