@@ -20,6 +20,10 @@ export interface Figures {
   ref_nginx_mirror_added_p99_ms: number | null;
   /** `JSON.parse` of both 5 KB documents alone, pairs per second, alternating with the comparisons. */
   ref_parse_both_per_s: number;
+  /** Share of the shadowed requests compared during the throughput runs (the rest skipped), */
+  ref_shadow_compared_share: number;
+  /** and at the constant rate. */
+  ref_shadow_compared_share_at_rate: number;
 }
 
 /** The targets: [key, comparison, bound]. */
@@ -35,6 +39,9 @@ export const TARGETS: [keyof Figures, '>=' | '<=', number][] = [
   ['compare_ops_per_s', '>=', 20_000],
   ['added_p99_ms', '<=', 1.0],
 ];
+
+/** The shadow ratio meets its target only when at least this share of the shadowed requests was compared. */
+export const MIN_COMPARED_SHARE = 0.99;
 
 export const rps = (r: CaseResult | undefined) => (r ? median(r.runs.map((x) => x.rps)) : Number.NaN);
 export const p99 = (r: CaseResult | undefined) => (r ? median(r.runs.map((x) => x.p99)) : Number.NaN);
@@ -71,8 +78,16 @@ export function targetTable(fig: Figures): string {
   const rows = ['| figure | target | measured | |', '|---|---|---:|---|'];
   for (const [k, op, bound] of TARGETS) {
     const v = fig[k];
-    const pass = v === null || !Number.isFinite(v) ? null : op === '>=' ? v >= bound : v <= bound;
-    rows.push(`| ${k} | ${op} ${bound} | ${v === null ? 'n/a' : f(v, Math.abs(v) < 10 ? 2 : 0)} | ${pass === null ? 'not measured' : pass ? 'pass' : 'FAIL'} |`);
+    let pass = v === null || !Number.isFinite(v) ? null : op === '>=' ? v >= bound : v <= bound;
+    let note = '';
+    // The shadow ratio counts only when (nearly) every shadowed request was compared: a
+    // doppel that sheds comparisons to keep serving is faster, but does not meet the target.
+    const share = fig.ref_shadow_compared_share;
+    if (k === 'shadow_cost_ratio' && pass !== null && Number.isFinite(share) && share < MIN_COMPARED_SHARE) {
+      pass = false;
+      note = ` (compared ${(share * 100).toFixed(1)}% of the shadowed requests)`;
+    }
+    rows.push(`| ${k} | ${op} ${bound} | ${v === null ? 'n/a' : f(v, Math.abs(v) < 10 ? 2 : 0)} | ${pass === null ? 'not measured' : pass ? 'pass' : 'FAIL'}${note} |`);
   }
   return rows.join('\n');
 }

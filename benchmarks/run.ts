@@ -23,7 +23,7 @@ import { pickGenerator } from './load.js';
 import { have, installCleanup, killAll, run } from './procs.js';
 import { pairedRatio, peakRss, round, table, targetTable, type Figures } from './report.js';
 import { compareOps, constantRate, largeUpload, throughput, type Case } from './scenarios.js';
-import { buildDoppel, routes, startDoppel, startNginx, startUpstreams, stopDoppel } from './systems.js';
+import { buildDoppel, comparedShare, routes, shadowCounts, startDoppel, startNginx, startUpstreams, stopDoppel } from './systems.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, d: string) => {
@@ -110,7 +110,10 @@ async function main(): Promise<void> {
       cases.push({ id: 'doppel-mirror-5k', system: `doppel + mirror (fast, w=${workers})`, kind: 'GET 5 KB', url: u(fast.port, '/5k'), pid: fast.child.pid });
       cases.push({ id: 'doppel-shadow-5k', system: `doppel + shadow compare (w=${workers})`, kind: 'GET 5 KB', url: u(shadow.port, '/5k'), pid: shadow.child.pid });
     }
+    const counts0 = shadow ? await shadowCounts(shadow.admin!) : null;
     const results = await throughput(cases, { gen, rounds, seconds, warmup: quick ? 1 : 3, connections, cpus: pin.load, workDir, log });
+    const counts1 = shadow ? await shadowCounts(shadow.admin!) : null;
+    const sharedUnderLoad = counts0 && counts1 ? comparedShare(counts0, counts1) : Number.NaN;
     const R = (id: string) => results.get(id);
 
     // Latency at a constant 2,000 req/s: direct, through doppel mirroring to the fast
@@ -122,8 +125,12 @@ async function main(): Promise<void> {
       // nginx at the same rate is the yardstick of what this machine adds to any proxy hop.
       const targets: [string, string][] = [['direct', u(up.fast)], ['doppel', u(fast.port)], ['doppel-slow', u(slow.port)], ['doppel-plain', u(plain.port)]];
       if (nginx) targets.push(['nginx', u(nginx.ports.proxy)], ['nginx-mirror', u(nginx.ports.mirrorFast)]);
+      if (shadow) targets.push(['doppel-shadow', u(shadow.port, '/5k')]);
       rate = await constantRate(targets, { rate: 2000, seconds: quick ? 2 : 5, rounds: Math.max(rounds, quick ? 5 : 7), log });
     }
+    const counts2 = shadow && only.has('rate') ? await shadowCounts(shadow.admin!) : null;
+    const sharedAtRate = counts1 && counts2 ? comparedShare(counts1, counts2) : Number.NaN;
+    const viaShadow = rate.get('doppel-shadow') ?? null;
     const direct = rate.get('direct') ?? nan;
     const viaFast = rate.get('doppel') ?? nan;
     const viaSlow = rate.get('doppel-slow') ?? nan;
@@ -168,7 +175,10 @@ async function main(): Promise<void> {
       ref_nginx_added_p99_ms: viaNginx ? added(viaNginx) : null,
       ref_nginx_mirror_added_p99_ms: viaNginxMirror ? added(viaNginxMirror) : null,
       ref_parse_both_per_s: compare.parseBoth,
+      ref_shadow_compared_share: sharedUnderLoad,
+      ref_shadow_compared_share_at_rate: sharedAtRate,
     };
+    const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(1)}%`);
     const rateLine = (name: string, r: { p50: number; p99: number; p99w: number }) =>
       `  ${name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p99w ${r.p99w.toFixed(3)} ms, added p99w ${added(r).toFixed(3)} ms`;
     const out = [
@@ -186,6 +196,8 @@ async function main(): Promise<void> {
       ...(viaNginx ? [rateLine('nginx proxy_pass (no mirror)', viaNginx)] : []),
       ...(viaNginxMirror ? [rateLine('nginx + mirror to the fast target', viaNginxMirror)] : []),
       `  added p99 (doppel - direct): ${added(viaFast).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
+      ...(viaShadow ? [`  doppel, 100% shadow compared (GET 5 KB): p50 ${viaShadow.p50.toFixed(3)} ms, p99 ${viaShadow.p99.toFixed(3)} ms, p99w ${viaShadow.p99w.toFixed(3)} ms; compared ${pct(sharedAtRate)} of the shadowed requests`] : []),
+      ...(shadow ? [`shadow compare at saturation: compared ${pct(sharedUnderLoad)} of the shadowed requests, the rest skipped (comparison queue full; comparisons run at the lowest CPU priority)`] : []),
       `large upload: ${uploadNote}`,
       `compareResponses, two 5 KB JSON documents, one core: ${compare.ops} ops/s; JSON.parse of both documents alone, same run: ${compare.parseBoth} pairs/s`,
       '',

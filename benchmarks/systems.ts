@@ -180,3 +180,47 @@ export const routes = {
     `  - primary: http://127.0.0.1:${up.fast}\n    mirrors: [{ url: "http://127.0.0.1:${port}", pipelining: 8${extra} }]\n`,
   shadow: (up: Upstreams) => `  - primary: http://127.0.0.1:${up.fast}\n    shadow: { candidate: "http://127.0.0.1:${up.candidate}", sample: 100%, pipelining: 8 }\n`,
 };
+
+/** Shadowed requests of a doppel instance by outcome, from its admin metrics. */
+export interface ShadowCounts {
+  /** Compared (match, regression or noise). */
+  compared: number;
+  /** Sampled but not compared (queue full, limits). */
+  skipped: number;
+  /** The primary or the candidate failed. */
+  error: number;
+}
+
+/**
+ * Reads `doppel_shadow_comparisons_total` from the admin port once the comparison queue
+ * has drained (the counts stop moving), so that comparisons still queued when the load
+ * ended are counted as compared.
+ */
+export async function shadowCounts(admin: number): Promise<ShadowCounts> {
+  const read = async (): Promise<ShadowCounts> => {
+    const text = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+    const c: ShadowCounts = { compared: 0, skipped: 0, error: 0 };
+    for (const m of text.matchAll(/^doppel_shadow_comparisons_total\{[^}]*result="(\w+)"[^}]*\} (\d+)$/gm)) {
+      const n = Number(m[2]);
+      if (m[1] === 'skipped') c.skipped += n;
+      else if (m[1] === 'error') c.error += n;
+      else c.compared += n;
+    }
+    return c;
+  };
+  let last = await read();
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await read();
+    if (now.compared === last.compared && now.skipped === last.skipped && now.error === last.error) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** Share of the shadowed requests between two readings that were compared. */
+export const comparedShare = (before: ShadowCounts, after: ShadowCounts): number => {
+  const compared = after.compared - before.compared;
+  const all = compared + after.skipped - before.skipped + after.error - before.error;
+  return all > 0 ? compared / all : Number.NaN;
+};
