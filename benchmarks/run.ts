@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       ...(viaNginxMirror ? [rateLine('nginx + mirror to the fast target', viaNginxMirror)] : []),
       `  added p99 (doppel - direct): ${added(viaFast).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
       ...(viaShadow ? [`  doppel, 100% shadow compared (GET 5 KB): p50 ${viaShadow.p50.toFixed(3)} ms, p99 ${viaShadow.p99.toFixed(3)} ms, p99w ${viaShadow.p99w.toFixed(3)} ms; compared ${pct(sharedAtRate)} of the shadowed requests`] : []),
-      ...(shadow ? [`shadow compare at saturation: compared ${pct(sharedUnderLoad)} of the shadowed requests, the rest skipped (comparison queue full; comparisons run at the lowest CPU priority)`] : []),
+      ...(shadow ? [`shadow compare at saturation: compared ${pct(sharedUnderLoad)} of the shadowed requests, the rest skipped (comparison queue full)`] : []),
       `large upload: ${uploadNote}`,
       `compareResponses, two 5 KB JSON documents, one core: ${compare.ops} ops/s; JSON.parse of both documents alone, same run: ${compare.parseBoth} pairs/s`,
       '',

@@ -6,6 +6,7 @@
  * per-endpoint report and metrics as the proxy's. The framework-agnostic part; adapters
  * feed it the request body and the app's response.
  */
+import { availableParallelism } from 'node:os';
 import type { Registry } from 'prom-client';
 import { pino, type Logger } from 'pino';
 import type { RouteSpec, SampleSpec, ShadowBackendSpec, HostMode, HeaderMutation, RewriteSpec } from '../config/types.js';
@@ -85,7 +86,8 @@ export interface ShadowOptions {
   logger?: Logger;
   /**
    * Compare in a worker thread at the lowest CPU priority, off your server's event loop
-   * (default true). `false` compares on the event loop, between requests.
+   * (default: when the process may run on more than one CPU). Otherwise comparisons run
+   * on the event loop in slices of a few milliseconds between I/O turns.
    */
   compareInThread?: boolean;
 }
@@ -172,7 +174,7 @@ export function createShadowEngine(options: ShadowOptions): ShadowEngine {
   const aggregator = new ShadowAggregator({ thresholds: route.shadow!.noise });
   const onDiff = options.onDiff;
   const logger = options.logger ?? pino({ level: 'silent' });
-  const comparer = options.compareInThread !== false ? new ThreadComparer(logger) : null;
+  const comparer = (options.compareInThread ?? availableParallelism() > 1) ? new ThreadComparer(logger) : null;
   const reporter = new ShadowReporter({
     aggregator,
     metrics,

@@ -5,9 +5,8 @@
  * rules id), an array of `{ id, result }` or `{ id, error }` out.
  *
  * The thread runs at the lowest CPU priority it can set: on a busy CPU the kernel gives
- * the proxy's thread the time first, so comparisons use what proxying leaves and never
- * lengthen a client's response; when they fall behind, the bounded queue in front of
- * them skips and counts the excess.
+ * the proxy's thread the time first, so comparisons use what proxying leaves; when they
+ * fall behind, the bounded queue in front of them fills and new requests go unshadowed.
  */
 import { createHash } from 'node:crypto';
 import { readlinkSync } from 'node:fs';

@@ -2,6 +2,7 @@
  * Shadow testing wired together: the aggregator, the comparison queue and the per-route
  * stages, plus the admin API that serves the report.
  */
+import { availableParallelism } from 'node:os';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestExtension } from '../core/proxy.js';
@@ -59,7 +60,8 @@ export function createShadow(options: {
   sampleBodyCap?: number;
   /**
    * Compare in a worker thread at the lowest CPU priority, off the proxy's event loop
-   * (default true). `false` compares on the event loop, between requests.
+   * (default: when this process may run on more than one CPU). Otherwise comparisons run
+   * on the event loop in slices of a few milliseconds between I/O turns.
    */
   compareInThread?: boolean;
 }): ShadowRuntime {
@@ -69,7 +71,7 @@ export function createShadow(options: {
   });
   const reporter = new ShadowReporter({
     aggregator, metrics: options.metrics, logger: options.logger, maxQueue: options.maxQueue, redactor: options.redactor, sampleBodyCap: options.sampleBodyCap,
-    comparer: options.compareInThread !== false ? new ThreadComparer(options.logger) : undefined,
+    comparer: (options.compareInThread ?? availableParallelism() > 1) ? new ThreadComparer(options.logger) : undefined,
   });
   return {
     aggregator,

@@ -56,6 +56,9 @@ type JobMeta = Pick<ShadowJob, 'route' | 'method' | 'url' | 'at' | 'headers'> & 
 const bodyBytes = (r: BackendResult | null): number => (r?.ok ? r.response.body.length : 0);
 const jobBytes = (job: ShadowJob): number => bodyBytes(job.primary) + bodyBytes(job.secondary) + job.candidates.reduce((n, c) => n + bodyBytes(c.result), 0);
 
+/** Longest run of comparisons on the event loop before it turns to I/O again. */
+const DRAIN_SLICE_MS = 2;
+
 const timing = (r: BackendResult) => ({ ttfb: r.ttfb, total: r.total });
 
 /**
@@ -142,7 +145,14 @@ export class ShadowReporter {
   private async drain(): Promise<void> {
     // A comparer on another thread works on several jobs while this one keeps serving.
     const width = this.comparer.concurrency;
+    let slice = performance.now();
     while (this.queue.length > 0) {
+      // Comparisons on this thread yield to I/O every few milliseconds: when they cannot
+      // keep up, requests keep flowing, the queue fills, and new requests go unshadowed.
+      if (performance.now() - slice > DRAIN_SLICE_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        slice = performance.now();
+      }
       const batch = this.queue.splice(0, width);
       for (const job of batch) this.queuedBytes -= jobBytes(job);
       await Promise.all(

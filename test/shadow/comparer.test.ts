@@ -135,3 +135,26 @@ test('with the comparison queue full, new requests are not shadowed: the candida
   assert.deepEqual([row.requests, row.compared, row.skipped, row.regressions], [6, 3, 3, 3]);
   assert.equal(reporter.full, false);
 });
+
+test('comparisons on the event loop yield to I/O between slices: a callback queued after 50 slow jobs runs while most still wait', async () => {
+  const spec = route('http://127.0.0.1:9', [], { name: 'r', shadow: shadowSpec('http://127.0.0.1:9') });
+  // Each comparison holds the thread for 1 ms, as a large document would.
+  const slow: Comparer = {
+    concurrency: 1,
+    compare(p, c, rules) {
+      const end = performance.now() + 1;
+      while (performance.now() < end);
+      return compareResponses(p, c, rules);
+    },
+  };
+  const aggregator = new ShadowAggregator();
+  const reporter = new ShadowReporter({ aggregator, metrics: new Metrics(), logger: pino({ level: 'silent' }), comparer: slow });
+  const ok = (body: string) => ({ ok: true as const, response: captureFromBuffer(200, json, body), ttfb: 1, total: 1 });
+  for (let i = 0; i < 50; i++) {
+    reporter.submit({ route: spec, method: 'GET', url: `/items/${i}`, at: Date.now(), primary: ok('{"v":1}'), candidates: [{ name: 'candidate', result: ok('{"v":2}') }], secondary: null });
+  }
+  const waitingWhenIoRan = await new Promise<number>((r) => setImmediate(() => r(reporter.pending)));
+  assert.ok(waitingWhenIoRan > 25, `jobs still queued when the event loop turned: ${waitingWhenIoRan}`);
+  await reporter.idle();
+  assert.equal(aggregator.endpoints()[0].compared, 50);
+});
