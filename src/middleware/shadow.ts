@@ -6,7 +6,6 @@
  * per-endpoint report and metrics as the proxy's. The framework-agnostic part; adapters
  * feed it the request body and the app's response.
  */
-import { availableParallelism } from 'node:os';
 import type { Registry } from 'prom-client';
 import { pino, type Logger } from 'pino';
 import type { RouteSpec, SampleSpec, ShadowBackendSpec, HostMode, HeaderMutation, RewriteSpec } from '../config/types.js';
@@ -22,7 +21,7 @@ import { defaultTimeouts } from '../config/defaults.js';
 import { ShadowAggregator } from '../report/aggregate.js';
 import type { EndpointReport, RequestClass } from '../report/aggregate-types.js';
 import type { Metrics } from '../report/metrics.js';
-import { ThreadComparer } from '../shadow/comparer.js';
+import { threadComparerFor } from '../shadow/comparer.js';
 import { ShadowReporter } from '../shadow/reporter.js';
 import { ShadowStage } from '../shadow/stage.js';
 import type { MirrorRequestInfo } from './core.js';
@@ -174,7 +173,7 @@ export function createShadowEngine(options: ShadowOptions): ShadowEngine {
   const aggregator = new ShadowAggregator({ thresholds: route.shadow!.noise });
   const onDiff = options.onDiff;
   const logger = options.logger ?? pino({ level: 'silent' });
-  const comparer = (options.compareInThread ?? availableParallelism() > 1) ? new ThreadComparer(logger) : null;
+  const comparer = threadComparerFor(options.compareInThread, logger);
   const reporter = new ShadowReporter({
     aggregator,
     metrics,

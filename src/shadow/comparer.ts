@@ -5,6 +5,7 @@
  * use and stops after a few idle seconds; if it cannot start or dies, comparisons fall
  * back to running inline.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compareResponses } from '../compare/index.js';
 import type { CapturedResponse, CompareResult, CompareRules } from '../compare/types.js';
@@ -180,4 +181,19 @@ export class ThreadComparer implements Comparer {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     await w?.terminate();
   }
+}
+
+/**
+ * The comparison thread, when comparisons should run in one: as asked (`inThread`), or by
+ * default when this process may run on more than one CPU. `null` means on the event loop
+ * (the reporter's default), which on one CPU beats waiting for a low-priority thread.
+ *
+ * @example
+ * ```ts
+ * const comparer = threadComparerFor(options.compareInThread, logger);
+ * const reporter = new ShadowReporter({ aggregator, metrics, logger, comparer: comparer ?? undefined });
+ * ```
+ */
+export function threadComparerFor(inThread: boolean | undefined, logger?: Logger): ThreadComparer | null {
+  return (inThread ?? availableParallelism() > 1) ? new ThreadComparer(logger) : null;
 }

@@ -2,7 +2,6 @@
  * Shadow testing wired together: the aggregator, the comparison queue and the per-route
  * stages, plus the admin API that serves the report.
  */
-import { availableParallelism } from 'node:os';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestExtension } from '../core/proxy.js';
@@ -14,7 +13,7 @@ import type { Redactor } from '../report/redact.js';
 import type { ExtensionFactory } from '../routing/table.js';
 import { withEndpointId } from '../admin/ids.js';
 import { ShadowReporter } from './reporter.js';
-import { ThreadComparer } from './comparer.js';
+import { threadComparerFor } from './comparer.js';
 import { ShadowStage } from './stage.js';
 
 export { ShadowStage } from './stage.js';
@@ -71,7 +70,7 @@ export function createShadow(options: {
   });
   const reporter = new ShadowReporter({
     aggregator, metrics: options.metrics, logger: options.logger, maxQueue: options.maxQueue, redactor: options.redactor, sampleBodyCap: options.sampleBodyCap,
-    comparer: (options.compareInThread ?? availableParallelism() > 1) ? new ThreadComparer(options.logger) : undefined,
+    comparer: threadComparerFor(options.compareInThread, options.logger) ?? undefined,
   });
   return {
     aggregator,
