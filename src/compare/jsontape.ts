@@ -18,8 +18,9 @@ import { awkwardKey, bytesEq, keyEq, kindOfToken, next } from './tapetokens.js';
 /** Member indexes of open objects; slices are reserved and released in call order. */
 let scratch = new Int32Array(256);
 let scratchTop = 0;
-/** Hash stamps of the keys of the object being checked for duplicates (see duplicateKeys). */
+/** Hash stamps of the keys of the object being checked for duplicates (see duplicateKeys), by the top 10 bits of their prints. */
 const stamps = new Uint32Array(1024);
+const STAMP_SHIFT = 22;
 let epoch = 0;
 
 class TapeDiff {
@@ -116,7 +117,7 @@ class TapeDiff {
     const base = scratchTop;
     let n = 0;
     for (let k = j + 1; k < ct[j * STRIDE + 3]; k = next(ct, k + 1)) {
-      if (awkwardKey(ct, k, this.cb)) return this.byValue(i, j, gs);
+      if (awkwardKey(ct, k)) return this.byValue(i, j, gs);
       if (base + n >= scratch.length) grow(base + n);
       scratch[base + n++] = k;
     }
@@ -139,16 +140,14 @@ class TapeDiff {
    * stamped into a small hash table first; only keys whose buckets collide are compared.
    */
   private duplicateKeys(base: number, n: number): boolean {
-    const { ct, cb } = this;
+    const { ct } = this;
     if (++epoch === 0xffffffff) {
       stamps.fill(0);
       epoch = 1;
     }
     for (let a = 0; a < n; a++) {
       const k = scratch[base + a];
-      const s = ct[k * STRIDE + 1];
-      const e = ct[k * STRIDE + 2];
-      const h = ((e - s) * 31 + cb[s + 1] * 7 + cb[e - 2] * 3 + cb[(s + e) >> 1]) & (stamps.length - 1);
+      const h = ct[k * STRIDE + 3] >>> STAMP_SHIFT;
       if (stamps[h] !== epoch) {
         stamps[h] = epoch;
         continue;
@@ -167,7 +166,7 @@ class TapeDiff {
     // Start with the candidate's first or last member (same or reversed order).
     let hint = n > 0 && !keyEq(pt, this.pd, i + 1, this.ct, this.cd, scratch[base]) ? n + 1 : 0;
     for (let k = i + 1; k < pt[i * STRIDE + 3]; k = next(pt, k + 1)) {
-      if (awkwardKey(pt, k, pb)) return false;
+      if (awkwardKey(pt, k)) return false;
       const m = this.find(k, base, n, hint);
       const ck = m < 0 ? -1 : scratch[base + m];
       if (ck < -1 || (m < 0 && this.dupBefore(i + 1, k))) return false; // a key twice

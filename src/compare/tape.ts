@@ -24,11 +24,18 @@ export const enum T {
 export const enum F {
   /** The string holds a backslash escape. */
   Escape = 1,
-  /** The string holds bytes >= 0x80. */
-  NonAscii = 2,
+  /**
+   * Keys only: escaped or integer-like (starting with a digit), which the tape walk
+   * leaves to the value diff (see awkwardKey in tapetokens.ts).
+   */
+  Awkward = 2,
 }
 
-/** Slots per token: type, start byte, end byte (exclusive), flags (strings) or skip index (containers). */
+/**
+ * Slots per token: type, start byte, end byte (exclusive), and a fourth slot: the skip
+ * index of a container; the flags of a string value; the flags of an object key in its
+ * low two bits and its print (see keyPrint) above them.
+ */
 export const STRIDE = 4;
 
 /** Deeper documents are left to `JSON.parse`. */
@@ -94,6 +101,20 @@ function lexNumber(b: Uint8Array, i: number): number {
   return i;
 }
 
+/**
+ * Slot 3 of a key of `n` bytes whose first four bytes (and any after it) are `word`: its
+ * flags, {@link F.Awkward} when escaped or integer-like, and its print in the upper 30
+ * bits. Equal keys have equal prints, so most unequal keys are told apart, and
+ * duplicates hashed, without reading their bytes again; the print mixes the length and
+ * the first four bytes (only the key's own: masked below four).
+ */
+function keySlot(word: number, n: number, flags: number): number {
+  const head = n >= 4 ? word : word & ((1 << (n * 8)) - 1);
+  const d0 = head & 0xff;
+  const awkward = flags !== 0 || (d0 >= 0x30 && d0 <= 0x39) ? F.Awkward : 0;
+  return flags | awkward | ((Math.imul(head, 0x9e3779b1) ^ (n << 2)) & ~3);
+}
+
 function lexWord(b: Uint8Array, i: number, word: Uint8Array): number {
   for (let k = 1; k < word.length; k++) if (b[i + k] !== word[k]) return -1;
   return i + word.length;
@@ -153,7 +174,9 @@ export class Tape {
         t[o] = T.String;
         t[o + 1] = i;
         t[o + 2] = e;
-        t[o + 3] = strFlags;
+        // Four bytes from the key's first: a valid document has at least ':0}' after any key.
+        if (i + 5 > len) return false;
+        t[o + 3] = keySlot(dv.getUint32(i + 1, true), e - i - 2, strFlags);
         n++;
         i = e;
         if (b[i] <= 0x20) i = skipWs(b, i);

@@ -14,8 +14,9 @@ export function bytesEq(ad: DataView, as: number, bd: DataView, bs: number, len:
   return true;
 }
 
-/** Key tokens `a` (of tape `at`, body `ad`) and `b` are the same bytes. */
+/** Key tokens `a` (of tape `at`, body `ad`) and `b` are the same bytes (their prints first). */
 export function keyEq(at: Int32Array, ad: DataView, a: number, bt: Int32Array, bd: DataView, b: number): boolean {
+  if (at[a * STRIDE + 3] !== bt[b * STRIDE + 3]) return false;
   const as = at[a * STRIDE + 1];
   const len = at[a * STRIDE + 2] - as;
   const bs = bt[b * STRIDE + 1];
@@ -49,10 +50,8 @@ export function kindOfToken(type: number): Kind {
 /**
  * Keys the byte walk leaves to the value diff: escaped keys (two spellings of one key)
  * and integer-like keys (JavaScript lists those first, which changes the order of the
- * findings).
+ * findings). The lexer marks them ({@link F.Awkward}).
  */
-export function awkwardKey(t: Int32Array, k: number, b: Buffer): boolean {
-  if ((t[k * STRIDE + 3] & F.Escape) !== 0) return true;
-  const first = b[t[k * STRIDE + 1] + 1];
-  return first >= 0x30 && first <= 0x39;
+export function awkwardKey(t: Int32Array, k: number): boolean {
+  return (t[k * STRIDE + 3] & F.Awkward) !== 0;
 }

@@ -44,6 +44,27 @@ test('keyEq matches keys by their bytes, not by position or length prefix', () =
   assert.equal(keyEq(p.tape.tape, p.dv, 5, c.tape.tape, c.dv, 1), true, 'names = names');
 });
 
+test('keyEq: a short key is the same key whatever follows it, and keys alike in their first bytes and length differ', () => {
+  // Keys of 0 to 3 bytes followed by different bytes (spacing, another value).
+  const p = lexed('{"":1,"a":2,"ab":3,"abc":4,"updatedAt":5,"7":6}');
+  const c = lexed('{ "" : "x" , "a"  :[], "ab"\t:{}, "abc"\n:null, "updatedBy":5, "7" : 6 }');
+  const keys = (d: { tape: Tape }) => {
+    const out: number[] = [];
+    for (let k = 1; k < d.tape.count; k = next(d.tape.tape, k + 1)) out.push(k);
+    return out;
+  };
+  const pk = keys(p);
+  const ck = keys(c);
+  assert.equal(pk.length, 6);
+  for (let x = 0; x < 4; x++) assert.equal(keyEq(p.tape.tape, p.dv, pk[x], c.tape.tape, c.dv, ck[x]), true, `key ${x}`);
+  for (let x = 0; x < 4; x++) {
+    for (let y = 0; y < 4; y++) if (x !== y) assert.equal(keyEq(p.tape.tape, p.dv, pk[x], c.tape.tape, c.dv, ck[y]), false, `key ${x} != key ${y}`);
+  }
+  assert.equal(keyEq(p.tape.tape, p.dv, pk[4], c.tape.tape, c.dv, ck[4]), false, 'updatedAt != updatedBy');
+  assert.equal(keyEq(p.tape.tape, p.dv, pk[5], c.tape.tape, c.dv, ck[5]), true, '"7" = "7"');
+  assert.equal(awkwardKey(c.tape.tape, ck[5]), true, 'an integer-like key after spacing is still awkward');
+});
+
 test('next skips whole containers and single scalars', () => {
   const { tape } = lexed('[{"a":[1,2,{"b":null}]},"s",[],true]');
   const t = tape.tape;
@@ -66,7 +87,7 @@ test('kindOfToken maps every token type', () => {
 });
 
 test('awkwardKey flags escaped and integer-like keys only', () => {
-  const { tape, buf } = lexed('{"plain":1,"e\\u0073c":2,"7":3,"07x":4,"x7":5}');
-  const keys = [1, 3, 5, 7, 9].map((k) => awkwardKey(tape.tape, k, buf));
+  const { tape } = lexed('{"plain":1,"e\\u0073c":2,"7":3,"07x":4,"x7":5}');
+  const keys = [1, 3, 5, 7, 9].map((k) => awkwardKey(tape.tape, k));
   assert.deepEqual(keys, [false, true, true, true, false]);
 });
