@@ -112,6 +112,34 @@ export function rssPeak(pid: number | undefined, everyMs = 100): { stop(): numbe
   };
 }
 
+/** The aggregate CPU counters of /proc/stat: [steal, all] in clock ticks (zeros when unreadable). */
+function cpuTicks(): [number, number] {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    // cpu user nice system idle iowait irq softirq steal (guest time is inside user)
+    const xs = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    return [xs[7] ?? 0, xs.reduce((a, x) => a + x, 0)];
+  } catch {
+    return [0, 0];
+  }
+}
+
+/**
+ * Measures the share of this virtual machine's CPU time the host gave to others (the
+ * `steal` of /proc/stat) between the call and `stop()`: on a shared host it is what makes
+ * latency tails and single runs move, so the benchmark reports it with its figures. NaN
+ * where the kernel does not count it.
+ */
+export function cpuSteal(): { stop(): number } {
+  const [s0, t0] = cpuTicks();
+  return {
+    stop() {
+      const [s1, t1] = cpuTicks();
+      return t1 > t0 ? (s1 - s0) / (t1 - t0) : Number.NaN;
+    },
+  };
+}
+
 /** Resolves when `port` accepts connections on 127.0.0.1 (or rejects after `ms`). */
 export async function waitPort(port: number, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;

@@ -24,6 +24,12 @@ export interface Figures {
   ref_shadow_compared_share: number;
   /** and at the constant rate. */
   ref_shadow_compared_share_at_rate: number;
+  /**
+   * Share of the machine's CPU time taken by the host for others during the whole run
+   * (`steal` in /proc/stat): above a few percent, latency tails and single runs are the
+   * host's as much as the proxies'.
+   */
+  ref_cpu_steal_share: number;
 }
 
 /** The targets: [key, comparison, bound]. */

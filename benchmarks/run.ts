@@ -20,9 +20,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pickGenerator } from './load.js';
-import { have, installCleanup, killAll, run } from './procs.js';
+import { cpuSteal, have, installCleanup, killAll, run } from './procs.js';
 import { pairedRatio, peakRss, round, table, targetTable, type Figures } from './report.js';
-import { compareOps, constantRate, largeUpload, throughput, type Case } from './scenarios.js';
+import { compareOps, constantRate, largeUpload, pctOf, throughput, type Case } from './scenarios.js';
 import { buildDoppel, comparedShare, routes, shadowCounts, startDoppel, startNginx, startUpstreams, stopDoppel } from './systems.js';
 
 const argv = process.argv.slice(2);
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   installCleanup();
   const t0 = Date.now();
   await ensureTools();
+  const stolen = cpuSteal();
   const gen = pickGenerator();
   const workDir = mkdtempSync(join(tmpdir(), 'doppel-bench-'));
   // The runner itself (upload client, polling) stays off the proxy's CPU.
@@ -177,7 +178,9 @@ async function main(): Promise<void> {
       ref_parse_both_per_s: compare.parseBoth,
       ref_shadow_compared_share: sharedUnderLoad,
       ref_shadow_compared_share_at_rate: sharedAtRate,
+      ref_cpu_steal_share: stolen.stop(),
     };
+    const steals = [...results.values()].flatMap((r) => r.runs.map((x) => x.steal)).filter(Number.isFinite);
     const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(1)}%`);
     const rateLine = (name: string, r: { p50: number; p99: number; p99w: number }) =>
       `  ${name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p99w ${r.p99w.toFixed(3)} ms, added p99w ${added(r).toFixed(3)} ms`;
@@ -188,18 +191,25 @@ async function main(): Promise<void> {
       '',
       table(results),
       '',
-      'constant rate 2000 req/s (medians over rounds; p99w = median p99 of 500 ms windows):',
-      `  direct: p50 ${direct.p50.toFixed(3)} ms, p99 ${direct.p99.toFixed(3)} ms, p99w ${direct.p99w.toFixed(3)} ms`,
-      rateLine('doppel, 100% mirror to the fast target', viaFast),
-      rateLine('doppel, 100% mirror to the 200 ms target', viaSlow),
-      rateLine('doppel, no mirror', viaPlain),
-      ...(viaNginx ? [rateLine('nginx proxy_pass (no mirror)', viaNginx)] : []),
-      ...(viaNginxMirror ? [rateLine('nginx + mirror to the fast target', viaNginxMirror)] : []),
-      `  added p99 (doppel - direct): ${added(viaFast).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
-      ...(viaShadow ? [`  doppel, 100% shadow compared (GET 5 KB): p50 ${viaShadow.p50.toFixed(3)} ms, p99 ${viaShadow.p99.toFixed(3)} ms, p99w ${viaShadow.p99w.toFixed(3)} ms; compared ${pct(sharedAtRate)} of the shadowed requests`] : []),
+      ...(only.has('rate')
+        ? [
+            'constant rate 2000 req/s (medians over rounds; p99w = median p99 of 500 ms windows):',
+            `  direct: p50 ${direct.p50.toFixed(3)} ms, p99 ${direct.p99.toFixed(3)} ms, p99w ${direct.p99w.toFixed(3)} ms`,
+            rateLine('doppel, 100% mirror to the fast target', viaFast),
+            rateLine('doppel, 100% mirror to the 200 ms target', viaSlow),
+            rateLine('doppel, no mirror', viaPlain),
+            ...(viaNginx ? [rateLine('nginx proxy_pass (no mirror)', viaNginx)] : []),
+            ...(viaNginxMirror ? [rateLine('nginx + mirror to the fast target', viaNginxMirror)] : []),
+            `  added p99 (doppel - direct): ${added(viaFast).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
+            ...(viaShadow ? [`  doppel, 100% shadow compared (GET 5 KB): p50 ${viaShadow.p50.toFixed(3)} ms, p99 ${viaShadow.p99.toFixed(3)} ms, p99w ${viaShadow.p99w.toFixed(3)} ms; compared ${pct(sharedAtRate)} of the shadowed requests`] : []),
+          ]
+        : ['constant rate: not run']),
       ...(shadow ? [`shadow compare at saturation: compared ${pct(sharedUnderLoad)} of the shadowed requests, the rest skipped (comparison queue full)`] : []),
       `large upload: ${uploadNote}`,
-      `compareResponses, two 5 KB JSON documents, one core: ${compare.ops} ops/s; JSON.parse of both documents alone, same run: ${compare.parseBoth} pairs/s`,
+      only.has('compare')
+        ? `compareResponses, two 5 KB JSON documents, one core: ${compare.ops} ops/s; JSON.parse of both documents alone, same run: ${compare.parseBoth} pairs/s`
+        : 'compareResponses: not run',
+      `CPU time taken by the host (steal): ${pctOf(fig.ref_cpu_steal_share)} over the whole run${steals.length > 0 ? `, ${pctOf(Math.min(...steals))}-${pctOf(Math.max(...steals))} in the throughput runs` : ''}`,
       '',
       targetTable(fig),
       '',

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { runLoad, runRate, type Generator, type LoadResult, type RateResult } from './load.js';
-import { rssPeak, run, treeCpuMs } from './procs.js';
+import { cpuSteal, rssPeak, run, treeCpuMs } from './procs.js';
 
 /** One measured configuration: a system, a request kind, where to send it. */
 export interface Case {
@@ -19,8 +19,12 @@ export interface Case {
 
 export interface CaseResult {
   case: Case;
-  runs: (LoadResult & { rssMb: number; cpuUs: number })[];
+  /** Each round's run, with the proxy's peak RSS and CPU per request, and the machine's CPU steal during it. */
+  runs: (LoadResult & { rssMb: number; cpuUs: number; steal: number })[];
 }
+
+/** A share as a percentage for the log lines. */
+export const pctOf = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'n/a');
 
 export const median = (xs: number[]): number => {
   const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -43,12 +47,14 @@ export async function throughput(
   for (let r = 1; r <= opts.rounds; r++) {
     for (const c of cases) {
       const mem = rssPeak(c.pid);
+      const stolen = cpuSteal();
       const cpu0 = c.pid ? treeCpuMs(c.pid) : 0;
       const res = await load(c, opts.seconds);
+      const steal = stolen.stop();
       const rssMb = mem.stop();
       const cpuUs = c.pid && res.requests > 0 ? ((treeCpuMs(c.pid) - cpu0) * 1000) / res.requests : Number.NaN;
-      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs });
-      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req${res.errors ? `  errors ${res.errors}` : ''}`);
+      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs, steal });
+      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req  steal ${pctOf(steal)}${res.errors ? `  errors ${res.errors}` : ''}`);
     }
   }
   return results;
@@ -125,9 +131,11 @@ export async function constantRate(targets: [string, string][], opts: { rate: nu
   const runs = new Map<string, RateResult[]>(targets.map(([name]) => [name, []]));
   for (let r = 1; r <= opts.rounds; r++) {
     for (const [name, url] of targets) {
+      const stolen = cpuSteal();
       const res = await runRate(url, opts.rate, opts.seconds, opts.cpus);
+      const steal = stolen.stop();
       runs.get(name)!.push(res);
-      opts.log(`round ${r}/${opts.rounds} ${opts.rate} req/s ${name.padEnd(12)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  p99w ${res.p99w.toFixed(3)} ms  max ${res.max.toFixed(1)} ms  client loop stall ${res.clientLoopDelayMaxMs.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
+      opts.log(`round ${r}/${opts.rounds} ${opts.rate} req/s ${name.padEnd(12)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  p99w ${res.p99w.toFixed(3)} ms  max ${res.max.toFixed(1)} ms  client loop stall ${res.clientLoopDelayMaxMs.toFixed(1)} ms  steal ${pctOf(steal)}${res.errors ? `  errors ${res.errors}` : ''}`);
     }
   }
   const out = new Map<string, RateSummary>();
