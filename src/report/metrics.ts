@@ -72,6 +72,12 @@ export class Metrics {
   private readonly routes = new Map<string, RouteMetrics>();
   private readonly targets = new Map<string, TargetMetrics>();
   private readonly timings = new Map<string, TimingMetrics>();
+  /**
+   * Local counters of the shadow series, by their joined labels. Their number follows the
+   * series': endpoints and fields are already bounded by the aggregator.
+   */
+  private readonly comparisonCounters = new Map<string, () => void>();
+  private readonly fieldCounters = new Map<string, () => void>();
   /** Hands the request path's local sums to prom-client, per metric. */
   private readonly flushers = new Map<string, (() => void)[]>();
 
@@ -88,8 +94,8 @@ export class Metrics {
     this.ttfbSeconds = new Histogram({ name: `${p}upstream_ttfb_seconds`, help: 'Time from sending the request to the upstream until its response headers.', labelNames: ['route', 'target', 'role'], buckets: TTFB_BUCKETS, registers, collect: collect('ttfbSeconds') });
     this.durationSeconds = new Histogram({ name: `${p}upstream_duration_seconds`, help: 'Time from sending the request to the upstream until the end of its response.', labelNames: ['route', 'target', 'role'], buckets: TOTAL_BUCKETS, registers, collect: collect('durationSeconds') });
     this.errors = new Counter({ name: `${p}errors_total`, help: 'Client requests that ended with a doppel error, by code.', labelNames: ['route', 'code'], registers });
-    this.shadowComparisons = new Counter({ name: `${p}shadow_comparisons_total`, help: 'Shadowed requests by endpoint and result (match, regression, noise, error, skipped).', labelNames: ['route', 'endpoint', 'result'], registers });
-    this.shadowFields = new Counter({ name: `${p}shadow_field_differences_total`, help: 'Field differences between primary and candidate, by verdict at the time they were counted.', labelNames: ['route', 'endpoint', 'field', 'verdict'], registers });
+    this.shadowComparisons = new Counter({ name: `${p}shadow_comparisons_total`, help: 'Shadowed requests by endpoint and result (match, regression, noise, error, skipped).', labelNames: ['route', 'endpoint', 'result'], registers, collect: collect('shadowComparisons') });
+    this.shadowFields = new Counter({ name: `${p}shadow_field_differences_total`, help: 'Field differences between primary and candidate, by verdict at the time they were counted.', labelNames: ['route', 'endpoint', 'field', 'verdict'], registers, collect: collect('shadowFields') });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
@@ -181,12 +187,18 @@ export class Metrics {
 
   /** Counts one shadowed request's result. */
   shadowComparison(route: string, endpoint: string, result: string): void {
-    this.shadowComparisons.labels(route, endpoint, result).inc();
+    const key = `${route}\u0000${endpoint}\u0000${result}`;
+    let inc = this.comparisonCounters.get(key);
+    if (inc === undefined) this.comparisonCounters.set(key, (inc = this.fastCounter('shadowComparisons', this.shadowComparisons.labels(route, endpoint, result))));
+    inc();
   }
 
   /** Counts one field difference. */
   shadowField(route: string, endpoint: string, field: string, verdict: string): void {
-    this.shadowFields.labels(route, endpoint, field, verdict).inc();
+    const key = `${route}\u0000${endpoint}\u0000${field}\u0000${verdict}`;
+    let inc = this.fieldCounters.get(key);
+    if (inc === undefined) this.fieldCounters.set(key, (inc = this.fastCounter('shadowFields', this.shadowFields.labels(route, endpoint, field, verdict))));
+    inc();
   }
 
   /** Count a client request that ended with a doppel error. */
