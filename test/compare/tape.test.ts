@@ -102,8 +102,8 @@ test('generated documents: the tape walk finds what the value diff finds', () =>
   );
 });
 
-test('generated documents with shared shapes and keys named a, b, x, items, id', () => {
-  const key = fc.constantFrom('a', 'b', 'x', 'id', 'items', 'é', '0', '1');
+test('generated documents with shared shapes and keys named a, b, x, items, id, updatedAt, updatedBy', () => {
+  const key = fc.constantFrom('a', 'b', 'x', 'id', 'items', 'é', '0', '1', 'updatedAt', 'updatedBy');
   const doc = fc.letrec((tie) => ({
     value: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
