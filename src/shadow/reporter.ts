@@ -16,6 +16,7 @@ import { foldPath } from '../report/noise.js';
 import { exchangeParts } from '../report/exchange.js';
 import { createRedactor, type Redactor } from '../report/redact.js';
 import type { BackendResult } from './backend.js';
+import type { DoppelError } from '../core/errors.js';
 
 /** One shadowed exchange, ready to compare. */
 export interface ShadowJob {
@@ -38,7 +39,7 @@ export interface ReporterOptions {
   maxQueue?: number;
   /** Captured body bytes waiting at most (default 64 MiB); more are skipped and counted. */
   maxQueueBytes?: number;
-  /** Regression log lines per (endpoint, field) at most (default 5). */
+  /** Regression log lines per (endpoint, field), and failure log lines per (route, backend, error code), at most (default 5). */
   logsPerField?: number;
   /** Redaction of the request and responses kept with samples (default: the built-in headers). */
   redactor?: Redactor;
@@ -87,6 +88,7 @@ export class ShadowReporter {
   private running = false;
   private idleWaiters: (() => void)[] = [];
   private readonly logged = new Map<string, number>();
+  private readonly loggedFailures = new Map<string, number>();
   private readonly maxQueue: number;
   private readonly maxQueueBytes: number;
   private queuedBytes = 0;
@@ -174,6 +176,7 @@ export class ShadowReporter {
     for (const c of job.candidates) if (c.result.ok) m.upstreamTiming(routeName, c.name, 'candidate', c.result.ttfb, c.result.total);
     if (job.secondary?.ok) m.upstreamTiming(routeName, 'secondary', 'secondary', job.secondary.ttfb, job.secondary.total);
     if (!job.primary.ok) {
+      this.logFailure(job, 'primary', job.primary.error);
       for (const c of job.candidates) this.record(job, c.name, 'error', [], null, c.result);
       return;
     }
@@ -181,12 +184,25 @@ export class ShadowReporter {
     if (job.secondary !== null && job.secondary.ok) noise = (await this.comparer.compare(job.primary.response, job.secondary.response, rules)).differences;
     for (const c of job.candidates) {
       if (!c.result.ok) {
+        this.logFailure(job, c.name, c.result.error);
         this.record(job, c.name, 'error', [], noise, c.result);
         continue;
       }
       const result = await this.comparer.compare(job.primary.response, c.result.response, rules);
       this.record(job, c.name, 'compared', result.differences, noise, c.result);
     }
+  }
+
+  /**
+   * Says why a shadowed request counts as an error (the counters only say that it does):
+   * at most {@link ReporterOptions.logsPerField} lines per route, backend and error code.
+   */
+  private logFailure(job: ShadowJob, backend: string, error: DoppelError): void {
+    const key = `${job.route.name}\u0000${backend}\u0000${error.code}`;
+    const n = this.loggedFailures.get(key) ?? 0;
+    if (n >= this.logsPerField) return;
+    this.loggedFailures.set(key, n + 1);
+    this.options.logger.warn({ route: job.route.name, backend, code: error.code, err: error.message, method: job.method, url: job.url }, 'shadow request failed; counted as error');
   }
 
   private record(job: JobMeta, candidate: string, result: ShadowOutcome['result'], raw: Difference[], noise: Difference[] | null, c: BackendResult | null): void {

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/core/logger.js';
 import { config, route, shadowSpec } from '../helpers/config.js';
-import { sleep } from '../helpers/servers.js';
+import { deadPort, sleep } from '../helpers/servers.js';
 import { metricValue, request } from '../helpers/request.js';
 import { startStack } from '../helpers/stack.js';
 import { cleanup } from '../helpers/cleanup.js';
@@ -179,4 +179,26 @@ test('each regression log line carries the values of its own field', async () =>
   const byField = new Map(lines.map((l) => [l.field, [l.primary, l.candidateValue]]));
   assert.deepEqual(byField.get('body.meta.at'), ['t0', 't1']);
   assert.deepEqual(byField.get('body.items[*].price'), [2, 3]);
+});
+
+test('a failing candidate is logged with its error code, a few lines per code, and counted as errors', async () => {
+  const primary = await upstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+  });
+  const down = `http://127.0.0.1:${await deadPort()}`;
+  let log = '';
+  const sink = new Writable({ write: (chunk, _e, cb) => ((log += chunk.toString()), cb()) });
+  const s = await startStack(config([route(primary.url, [], { shadow: shadowSpec(down) })]), { logger: createLogger('warn', sink) });
+  add(s.close);
+  for (let i = 0; i < 12; i++) assert.equal((await request(s.base, `/x/${i}`)).status, 200);
+  await s.app.shadow.reporter.idle();
+  const lines = log
+    .split('\n')
+    .filter((l) => l.includes('shadow request failed'))
+    .map((l) => JSON.parse(l) as { code: string; backend: string; url: string });
+  assert.equal(lines.length, 5, 'five lines for twelve failures of one code');
+  assert.ok(lines.every((l) => l.code === 'DOPPEL_ERR_MIRROR_CONNECT' && l.url.startsWith('/x/')), JSON.stringify(lines[0]));
+  const [e] = await endpoints(s.admin);
+  assert.equal(e.errors, 12);
 });
