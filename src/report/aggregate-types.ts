@@ -25,7 +25,7 @@ export interface ShadowOutcome {
   url: string;
   /** Candidate name. */
   candidate: string;
-  /** `compared`: both answers were compared; `error`: a shadow backend or the comparison failed; `skipped`: not compared (e.g. queue full). */
+  /** `compared`: both answers were compared; `error`: a shadow backend or the comparison failed; `skipped`: not compared (e.g. queue full, or the client left before the primary answer ended). */
   result: 'compared' | 'error' | 'skipped';
   /** Differences between primary and candidate. */
   raw: Difference[];

@@ -176,8 +176,12 @@ export class ShadowReporter {
     for (const c of job.candidates) if (c.result.ok) m.upstreamTiming(routeName, c.name, 'candidate', c.result.ttfb, c.result.total);
     if (job.secondary?.ok) m.upstreamTiming(routeName, 'secondary', 'secondary', job.secondary.ttfb, job.secondary.total);
     if (!job.primary.ok) {
-      this.logFailure(job, 'primary', job.primary.error);
-      for (const c of job.candidates) this.record(job, c.name, 'error', [], null, c.result);
+      // A client that leaves before its answer ends leaves nothing whole to compare; no
+      // backend failed, so the request counts as skipped, not as an error.
+      const left = job.primary.error.code === 'DOPPEL_ERR_CLIENT_ABORTED';
+      if (left) this.options.logger.debug({ route: job.route.name, url: job.url }, 'client left before the primary answer ended; comparison skipped');
+      else this.logFailure(job, 'primary', job.primary.error);
+      for (const c of job.candidates) this.record(job, c.name, left ? 'skipped' : 'error', [], null, c.result);
       return;
     }
     let noise: Difference[] | null = null;

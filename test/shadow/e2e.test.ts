@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/core/logger.js';
 import { config, route, shadowSpec } from '../helpers/config.js';
@@ -201,4 +202,38 @@ test('a failing candidate is logged with its error code, a few lines per code, a
   assert.ok(lines.every((l) => l.code === 'DOPPEL_ERR_MIRROR_CONNECT' && l.url.startsWith('/x/')), JSON.stringify(lines[0]));
   const [e] = await endpoints(s.admin);
   assert.equal(e.errors, 12);
+});
+
+test('a client that leaves before the primary answer ends is counted as skipped, not as an error', async () => {
+  const primary = await upstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"items":[');
+    setTimeout(() => res.end('1]}'), 300);
+  });
+  const candidate = await upstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"items":[1]}');
+  });
+  let log = '';
+  const sink = new Writable({ write: (chunk, _e, cb) => ((log += chunk.toString()), cb()) });
+  const s = await startStack(config([route(primary.url, [], { shadow: shadowSpec(candidate.url) })]), { logger: createLogger('warn', sink) });
+  add(s.close);
+  // A raw client that reads the response head and leaves.
+  await new Promise<void>((resolve, reject) => {
+    const sock = net.connect(Number(new URL(s.base).port), '127.0.0.1', () => sock.write('GET /left HTTP/1.1\r\nHost: x\r\n\r\n'));
+    sock.once('data', (chunk) => {
+      assert.match(chunk.toString('latin1'), /^HTTP\/1\.1 200/);
+      sock.destroy();
+      resolve();
+    });
+    sock.once('error', reject);
+  });
+  // A whole exchange afterwards is compared as usual.
+  assert.equal((await request(s.base, '/whole')).status, 200);
+  await sleep(400);
+  await s.app.shadow.reporter.idle();
+  assert.equal(await metricValue(s.admin, 'doppel_shadow_comparisons_total', { result: 'skipped' }), 1);
+  assert.equal(await metricValue(s.admin, 'doppel_shadow_comparisons_total', { result: 'error' }), 0);
+  assert.equal(await metricValue(s.admin, 'doppel_shadow_comparisons_total', { result: 'match' }), 1);
+  assert.doesNotMatch(log, /shadow request failed/);
 });
