@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       `  ${name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p99w ${r.p99w.toFixed(3)} ms, added p99w ${added(r).toFixed(3)} ms`;
     const out = [
       `machine: ${machineLine}`,
-      `command: npm run bench -- ${argv.join(' ')}`.trimEnd(),
+      `command: npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
       `${rounds} interleaved rounds, ${seconds} s per run, ${connections} connections, ${gen}; table: medians over rounds; ratios: medians of the per-round ratios`,
       '',
       table(results),
