@@ -185,20 +185,22 @@ export class Metrics {
     t.total(totalMs);
   }
 
+  /** The local counter of one label set of `counter` (collected under `key`), made on first use and kept in `cache`. */
+  private counterOf(cache: Map<string, () => void>, key: string, counter: Counter<string>, labels: string[]): () => void {
+    const id = labels.join('\u0000');
+    let inc = cache.get(id);
+    if (inc === undefined) cache.set(id, (inc = this.fastCounter(key, counter.labels(...labels))));
+    return inc;
+  }
+
   /** Counts one shadowed request's result. */
   shadowComparison(route: string, endpoint: string, result: string): void {
-    const key = `${route}\u0000${endpoint}\u0000${result}`;
-    let inc = this.comparisonCounters.get(key);
-    if (inc === undefined) this.comparisonCounters.set(key, (inc = this.fastCounter('shadowComparisons', this.shadowComparisons.labels(route, endpoint, result))));
-    inc();
+    this.counterOf(this.comparisonCounters, 'shadowComparisons', this.shadowComparisons, [route, endpoint, result])();
   }
 
   /** Counts one field difference. */
   shadowField(route: string, endpoint: string, field: string, verdict: string): void {
-    const key = `${route}\u0000${endpoint}\u0000${field}\u0000${verdict}`;
-    let inc = this.fieldCounters.get(key);
-    if (inc === undefined) this.fieldCounters.set(key, (inc = this.fastCounter('shadowFields', this.shadowFields.labels(route, endpoint, field, verdict))));
-    inc();
+    this.counterOf(this.fieldCounters, 'shadowFields', this.shadowFields, [route, endpoint, field, verdict])();
   }
 
   /** Count a client request that ended with a doppel error. */
