@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, pickGenerator } from './load.js';
+import { pctOf } from './scenarios.js';
 import { cpuSteal, installCleanup, killAll, stop, treeCpuMs } from './procs.js';
 import { buildDoppel, routes, startDoppel, startUpstreams } from './systems.js';
 
@@ -155,7 +156,7 @@ async function profileRun(): Promise<void> {
     const steal = stolen.stop();
     const cpuUs = ((treeCpuMs(d.child.pid!) - cpu0) * 1000) / res.requests;
     // The profiler samples wall time: CPU the host takes (steal) lands on whatever frame was running.
-    const what = `${spec.method} ${spec.url.replace(/:\d+/, '')} ${mirror ? `mirror ${mirror}` : has('shadow') ? 'shadow' : 'no mirror'}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99.toFixed(2)} ms, proxy CPU ${cpuUs.toFixed(0)} us per request, CPU taken by the host (steal) ${Number.isFinite(steal) ? `${(steal * 100).toFixed(1)}%` : 'n/a'}`;
+    const what = `${spec.method} ${spec.url.replace(/:\d+/, '')} ${mirror ? `mirror ${mirror}` : has('shadow') ? 'shadow' : 'no mirror'}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99.toFixed(2)} ms, proxy CPU ${cpuUs.toFixed(0)} us per request, CPU taken by the host (steal) ${pctOf(steal)}`;
     if (alloc) {
       d.child.kill('SIGUSR2');
       await waitFile(allocFile, 30_000);

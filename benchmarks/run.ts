@@ -181,7 +181,6 @@ async function main(): Promise<void> {
       ref_cpu_steal_share: stolen.stop(),
     };
     const steals = [...results.values()].flatMap((r) => r.runs.map((x) => x.steal)).filter(Number.isFinite);
-    const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(1)}%`);
     const rateLine = (name: string, r: { p50: number; p99: number; p99w: number }) =>
       `  ${name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p99w ${r.p99w.toFixed(3)} ms, added p99w ${added(r).toFixed(3)} ms`;
     const out = [
@@ -201,10 +200,10 @@ async function main(): Promise<void> {
             ...(viaNginx ? [rateLine('nginx proxy_pass (no mirror)', viaNginx)] : []),
             ...(viaNginxMirror ? [rateLine('nginx + mirror to the fast target', viaNginxMirror)] : []),
             `  added p99 (doppel - direct): ${added(viaFast).toFixed(3)} ms windowed, ${(viaFast.p99 - direct.p99).toFixed(3)} ms whole-run; p99 with the 200 ms mirror / with the fast one at this rate: ${(viaSlow.p99w / viaFast.p99w).toFixed(2)}`,
-            ...(viaShadow ? [`  doppel, 100% shadow compared (GET 5 KB): p50 ${viaShadow.p50.toFixed(3)} ms, p99 ${viaShadow.p99.toFixed(3)} ms, p99w ${viaShadow.p99w.toFixed(3)} ms; compared ${pct(sharedAtRate)} of the shadowed requests`] : []),
+            ...(viaShadow ? [`  doppel, 100% shadow compared (GET 5 KB): p50 ${viaShadow.p50.toFixed(3)} ms, p99 ${viaShadow.p99.toFixed(3)} ms, p99w ${viaShadow.p99w.toFixed(3)} ms; compared ${pctOf(sharedAtRate)} of the shadowed requests`] : []),
           ]
         : ['constant rate: not run']),
-      ...(shadow ? [`shadow compare at saturation: compared ${pct(sharedUnderLoad)} of the shadowed requests, the rest skipped (comparison queue full)`] : []),
+      ...(shadow ? [`shadow compare at saturation: compared ${pctOf(sharedUnderLoad)} of the shadowed requests, the rest skipped (comparison queue full)`] : []),
       `large upload: ${uploadNote}`,
       only.has('compare')
         ? `compareResponses, two 5 KB JSON documents, one core: ${compare.ops} ops/s; JSON.parse of both documents alone, same run: ${compare.parseBoth} pairs/s`
