@@ -88,7 +88,6 @@ export class ShadowReporter {
   private running = false;
   private idleWaiters: (() => void)[] = [];
   private readonly logged = new Map<string, number>();
-  private readonly loggedFailures = new Map<string, number>();
   private readonly maxQueue: number;
   private readonly maxQueueBytes: number;
   private queuedBytes = 0;
@@ -197,15 +196,20 @@ export class ShadowReporter {
     }
   }
 
+  /** Counts a log line under `key`; false once `logsPerField` lines were written for it. */
+  private mayLog(key: string): boolean {
+    const n = this.logged.get(key) ?? 0;
+    if (n >= this.logsPerField) return false;
+    this.logged.set(key, n + 1);
+    return true;
+  }
+
   /**
    * Says why a shadowed request counts as an error (the counters only say that it does):
    * at most {@link ReporterOptions.logsPerField} lines per route, backend and error code.
    */
   private logFailure(job: ShadowJob, backend: string, error: DoppelError): void {
-    const key = `${job.route.name}\u0000${backend}\u0000${error.code}`;
-    const n = this.loggedFailures.get(key) ?? 0;
-    if (n >= this.logsPerField) return;
-    this.loggedFailures.set(key, n + 1);
+    if (!this.mayLog(`failure\u0000${job.route.name}\u0000${backend}\u0000${error.code}`)) return;
     this.options.logger.warn({ route: job.route.name, backend, code: error.code, err: error.message, method: job.method, url: job.url }, 'shadow request failed; counted as error');
   }
 
@@ -243,10 +247,7 @@ export class ShadowReporter {
     if (rec.result !== 'regression') return;
     for (const f of rec.fields) {
       if (f.verdict !== 'regression') continue;
-      const key = `${job.route.name}\u0000${rec.endpoint}\u0000${f.field}`;
-      const n = this.logged.get(key) ?? 0;
-      if (n >= this.logsPerField) continue;
-      this.logged.set(key, n + 1);
+      if (!this.mayLog(`regression\u0000${job.route.name}\u0000${rec.endpoint}\u0000${f.field}`)) continue;
       // The difference this field counts (fields are folded paths: items[3] -> items[*]).
       const d = raw.find((x) => x.kind === f.kind && foldPath(x.path) === f.field) ?? raw.find((x) => x.kind === f.kind);
       this.options.logger.warn(
