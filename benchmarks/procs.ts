@@ -78,20 +78,22 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
-/** CPU time (user + system) used so far by a process tree, ms (clock ticks of 10 ms). */
-export function treeCpuMs(pid: number): number {
-  let ticks = 0;
+/** CPU time used so far by a process tree, ms (clock ticks of 10 ms): in user space and in the kernel. */
+export function treeCpuSplitMs(pid: number): { user: number; sys: number } {
+  let user = 0;
+  let sys = 0;
   for (const p of processTree(pid)) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // Fields 14 and 15 of stat (utime, stime), counted from the state field (3).
-      ticks += Number(f[11]) + Number(f[12]);
+      user += Number(f[11]);
+      sys += Number(f[12]);
     } catch {
       // The process ended meanwhile.
     }
   }
-  return ticks * 10;
+  return { user: user * 10, sys: sys * 10 };
 }
 
 /** Resident memory of a process tree, MB. */

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, pickGenerator } from './load.js';
 import { pctOf } from './scenarios.js';
-import { cpuSteal, installCleanup, killAll, stop, treeCpuMs } from './procs.js';
+import { cpuSteal, installCleanup, killAll, stop, treeCpuSplitMs } from './procs.js';
 import { buildDoppel, routes, startDoppel, startUpstreams } from './systems.js';
 
 interface Frame {
@@ -150,13 +150,15 @@ async function profileRun(): Promise<void> {
     const spec = { url: `http://127.0.0.1:${d.port}${path}`, method: (has('post') ? 'POST' : 'GET') as 'GET' | 'POST', bodySize: 64 * 1024, connections: 32, cpus: '1' };
     await runLoad(pickGenerator(), { ...spec, seconds: 2 }, dir);
     if (alloc) d.child.kill('SIGUSR2');
-    const cpu0 = treeCpuMs(d.child.pid!);
+    const cpu0 = treeCpuSplitMs(d.child.pid!);
     const stolen = cpuSteal();
     const res = await runLoad(pickGenerator(), { ...spec, seconds: Number(opt('seconds', '10')) }, dir);
     const steal = stolen.stop();
-    const cpuUs = ((treeCpuMs(d.child.pid!) - cpu0) * 1000) / res.requests;
+    const cpu1 = treeCpuSplitMs(d.child.pid!);
+    const cpuUs = ((cpu1.user - cpu0.user + cpu1.sys - cpu0.sys) * 1000) / res.requests;
+    const sysUs = ((cpu1.sys - cpu0.sys) * 1000) / res.requests;
     // The profiler samples wall time: CPU the host takes (steal) lands on whatever frame was running.
-    const what = `${spec.method} ${spec.url.replace(/:\d+/, '')} ${mirror ? `mirror ${mirror}` : has('shadow') ? 'shadow' : 'no mirror'}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99.toFixed(2)} ms, proxy CPU ${cpuUs.toFixed(0)} us per request, CPU taken by the host (steal) ${pctOf(steal)}`;
+    const what = `${spec.method} ${spec.url.replace(/:\d+/, '')} ${mirror ? `mirror ${mirror}` : has('shadow') ? 'shadow' : 'no mirror'}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99.toFixed(2)} ms, proxy CPU ${cpuUs.toFixed(0)} us per request (kernel ${sysUs.toFixed(0)}), CPU taken by the host (steal) ${pctOf(steal)}`;
     if (alloc) {
       d.child.kill('SIGUSR2');
       await waitFile(allocFile, 30_000);

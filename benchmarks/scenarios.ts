@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { runLoad, runRate, type Generator, type LoadResult, type RateResult } from './load.js';
-import { cpuSteal, rssPeak, run, treeCpuMs } from './procs.js';
+import { cpuSteal, rssPeak, run, treeCpuSplitMs } from './procs.js';
 
 /** One measured configuration: a system, a request kind, where to send it. */
 export interface Case {
@@ -20,7 +20,7 @@ export interface Case {
 export interface CaseResult {
   case: Case;
   /** Each round's run, with the proxy's peak RSS and CPU per request, and the machine's CPU steal during it. */
-  runs: (LoadResult & { rssMb: number; cpuUs: number; steal: number })[];
+  runs: (LoadResult & { rssMb: number; cpuUs: number; sysUs: number; steal: number })[];
 }
 
 /** A share as a percentage for the log lines. */
@@ -48,13 +48,16 @@ export async function throughput(
     for (const c of cases) {
       const mem = rssPeak(c.pid);
       const stolen = cpuSteal();
-      const cpu0 = c.pid ? treeCpuMs(c.pid) : 0;
+      const cpu0 = c.pid ? treeCpuSplitMs(c.pid) : { user: 0, sys: 0 };
       const res = await load(c, opts.seconds);
       const steal = stolen.stop();
       const rssMb = mem.stop();
-      const cpuUs = c.pid && res.requests > 0 ? ((treeCpuMs(c.pid) - cpu0) * 1000) / res.requests : Number.NaN;
-      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs, steal });
-      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req  steal ${pctOf(steal)}${res.errors ? `  errors ${res.errors}` : ''}`);
+      const cpu1 = c.pid ? treeCpuSplitMs(c.pid) : cpu0;
+      const per = (ms: number) => (c.pid && res.requests > 0 ? (ms * 1000) / res.requests : Number.NaN);
+      const cpuUs = per(cpu1.user - cpu0.user + cpu1.sys - cpu0.sys);
+      const sysUs = per(cpu1.sys - cpu0.sys);
+      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs, sysUs, steal });
+      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req (kernel ${sysUs.toFixed(0)})  steal ${pctOf(steal)}${res.errors ? `  errors ${res.errors}` : ''}`);
     }
   }
   return results;
