@@ -18,6 +18,15 @@ export interface Figures {
   ref_nginx_added_p99_ms: number | null;
   /** and nginx mirroring every request to the fast target. */
   ref_nginx_mirror_added_p99_ms: number | null;
+  /**
+   * Against the Node floor (full runs; null in quick ones), req/s in paired rounds:
+   * doppel without a mirror / the minimal Node proxy (node:http + undici),
+   */
+  ref_vs_node_proxy_get: number | null;
+  ref_vs_node_proxy_post: number | null;
+  /** and doppel mirroring every request / the naive Node mirror (a fire-and-forget undici request per copy). */
+  ref_vs_node_mirror_get: number | null;
+  ref_vs_node_mirror_post: number | null;
   /** `JSON.parse` of both 5 KB documents alone, pairs per second, alternating with the comparisons. */
   ref_parse_both_per_s: number;
   /** Share of the shadowed requests compared during the throughput runs (the rest skipped), */

@@ -23,7 +23,7 @@ import { pickGenerator } from './load.js';
 import { cpuSteal, have, installCleanup, killAll, run } from './procs.js';
 import { pairedRatio, peakRss, round, table, targetTable, type Figures } from './report.js';
 import { compareOps, constantRate, largeUpload, pctOf, throughput, type Case } from './scenarios.js';
-import { buildDoppel, comparedShare, routes, shadowCounts, startDoppel, startNginx, startUpstreams, stopDoppel } from './systems.js';
+import { buildDoppel, comparedShare, routes, shadowCounts, startDoppel, startNginx, startNodePeer, startUpstreams, stopDoppel } from './systems.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, d: string) => {
@@ -89,6 +89,9 @@ async function main(): Promise<void> {
     const slow = await dp('mirror-slow', routes.mirror(up, up.slow));
     const shadow = only.has('shadow') ? await dp('shadow', routes.shadow(up)) : null;
     const alt = !quick && altWorkers !== null ? await dp('mirror-fast-alt', routes.mirror(up, up.mirror), altWorkers) : null;
+    // The Node floor: what a minimal proxy and a naive mirror cost in Node here (full runs).
+    const nodeProxy = quick ? null : await startNodePeer(up, false, pin.proxy);
+    const nodeMirror = quick ? null : await startNodePeer(up, true, pin.proxy);
     const machineLine = machine(nginx?.version ?? null, gen);
     log(`machine: ${machineLine}`);
 
@@ -106,6 +109,8 @@ async function main(): Promise<void> {
       cases.push({ id: `doppel-mirror-${k}`, system: `doppel + mirror (fast, w=${workers})`, kind, url: u(fast.port, path), pid: fast.child.pid });
       cases.push({ id: `doppel-slow-${k}`, system: `doppel + mirror (200 ms, w=${workers})`, kind, url: u(slow.port, path), pid: slow.child.pid });
       if (alt) cases.push({ id: `doppel-mirror-alt-${k}`, system: `doppel + mirror (fast, w=${altWorkers})`, kind, url: u(alt.port, path), pid: alt.child.pid });
+      if (nodeProxy) cases.push({ id: `node-${k}`, system: 'minimal Node proxy', kind, url: u(nodeProxy.port, path), pid: nodeProxy.child.pid });
+      if (nodeMirror) cases.push({ id: `node-mirror-${k}`, system: 'naive Node mirror (fast)', kind, url: u(nodeMirror.port, path), pid: nodeMirror.child.pid });
     }
     if (shadow) {
       cases.push({ id: 'doppel-mirror-5k', system: `doppel + mirror (fast, w=${workers})`, kind: 'GET 5 KB', url: u(fast.port, '/5k'), pid: fast.child.pid });
@@ -175,6 +180,10 @@ async function main(): Promise<void> {
       ref_no_mirror_added_p99_ms: added(viaPlain),
       ref_nginx_added_p99_ms: viaNginx ? added(viaNginx) : null,
       ref_nginx_mirror_added_p99_ms: viaNginxMirror ? added(viaNginxMirror) : null,
+      ref_vs_node_proxy_get: nodeProxy ? pairedRatio(R('doppel-get'), R('node-get'), 'rps') : null,
+      ref_vs_node_proxy_post: nodeProxy ? pairedRatio(R('doppel-post'), R('node-post'), 'rps') : null,
+      ref_vs_node_mirror_get: nodeMirror ? pairedRatio(R('doppel-mirror-get'), R('node-mirror-get'), 'rps') : null,
+      ref_vs_node_mirror_post: nodeMirror ? pairedRatio(R('doppel-mirror-post'), R('node-mirror-post'), 'rps') : null,
       ref_parse_both_per_s: compare.parseBoth,
       ref_shadow_compared_share: sharedUnderLoad,
       ref_shadow_compared_share_at_rate: sharedAtRate,

@@ -1,7 +1,8 @@
 /**
  * The systems under test: the upstreams, nginx (generated configuration, run in the
- * foreground from a temporary directory, nothing system-wide) and doppel instances
- * (built once with esbuild, like the compiled package, or run from the sources).
+ * foreground from a temporary directory, nothing system-wide), the Node peers
+ * (node-peer.ts) and doppel instances (built once with esbuild, like the compiled
+ * package, or run from the sources).
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,19 +22,30 @@ export interface Upstreams {
   candidate: number;
 }
 
-/** Starts one upstream process; resolves with its port. */
-export async function startUpstream(args: string[], cpus: string | undefined): Promise<{ port: number; child: ChildProcess }> {
+/** Starts a benchmark script that prints `LISTENING <port>`; resolves with the port. */
+async function startListening(script: string, args: string[], cpus: string | undefined, what: string): Promise<{ port: number; child: ChildProcess }> {
   let resolvePort: (p: number) => void = () => {};
   const portP = new Promise<number>((r) => (resolvePort = r));
-  const child = start(process.execPath, ['--import', 'tsx', join(ROOT, 'benchmarks/upstream.ts'), '--port', '0', ...args], {
+  const child = start(process.execPath, ['--import', 'tsx', join(ROOT, 'benchmarks', script), ...args], {
     cpus,
     log: (l) => {
       const m = /^LISTENING (\d+)/.exec(l);
       if (m) resolvePort(Number(m[1]));
     },
   });
-  const port = await Promise.race([portP, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('upstream did not start')), 30_000))]);
+  const port = await Promise.race([portP, new Promise<number>((_, rej) => setTimeout(() => rej(new Error(`${what} did not start`)), 30_000))]);
   return { port, child };
+}
+
+/** Starts one upstream process; resolves with its port. */
+export function startUpstream(args: string[], cpus: string | undefined): Promise<{ port: number; child: ChildProcess }> {
+  return startListening('upstream.ts', ['--port', '0', ...args], cpus, 'upstream');
+}
+
+/** Starts the minimal Node proxy in front of the fast upstream, or with `mirror` the naive Node mirror to the fast mirror target (node-peer.ts). */
+export function startNodePeer(up: Upstreams, mirror: boolean, cpus: string | undefined): Promise<{ port: number; child: ChildProcess }> {
+  const args = ['--primary', `http://127.0.0.1:${up.fast}`, ...(mirror ? ['--mirror', `http://127.0.0.1:${up.mirror}`] : [])];
+  return startListening('node-peer.ts', args, cpus, mirror ? 'the naive Node mirror' : 'the minimal Node proxy');
 }
 
 export async function startUpstreams(cpus: string | undefined): Promise<Upstreams> {
