@@ -137,7 +137,7 @@ export function createMirror(...args: [MirrorOptions] | MirrorTargetInput[]): Mi
   const metrics = metricsFor(options.register, options.metrics);
   const pools = new PoolSet(defaultTimeouts());
   const targets = options.targets.map(
-    (spec) => new MirrorTarget(spec, pools.get(new URL(spec.url).origin, 'copy', spec.pipelining), metrics.target(options.name, spec.name), options.hooks),
+    (spec) => new MirrorTarget(spec, pools.copies(new URL(spec.url).origin, spec.pipelining), metrics.target(options.name, spec.name), options.hooks),
   );
 
   function begin(info: MirrorRequestInfo, body?: number | Buffer): MirrorTicket | null {

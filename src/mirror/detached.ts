@@ -9,10 +9,14 @@ import { DoppelError } from '../core/errors.js';
 import { rawToRecord } from '../core/headers.js';
 import { now } from './limits.js';
 import { DeadlineList, type Deadline } from './deadlines.js';
+import type { CopyDispatcher } from './copy-client.js';
+
+/** Response header names and values in turn: Buffers from undici, strings from the copy client. */
+export type RawHeaders = ReadonlyArray<Buffer | string>;
 
 /** Sees the response (status, raw headers, body chunks); a mirror copy needs none. */
 export interface ResponseSink {
-  start(status: number, rawHeaders: Buffer[]): void;
+  start(status: number, rawHeaders: RawHeaders): void;
   data(chunk: Buffer): void;
 }
 
@@ -43,7 +47,7 @@ class Outcome implements DetachedOutcome {
   constructor(
     readonly error: DoppelError | null,
     readonly status: number,
-    private readonly raw: Buffer[],
+    private readonly raw: RawHeaders,
     readonly ttfb: number,
     readonly total: number,
   ) {}
@@ -54,7 +58,7 @@ class Outcome implements DetachedOutcome {
 }
 
 /** Shared by every request that has not seen response headers yet. */
-const NO_HEADERS: Buffer[] = [];
+const NO_HEADERS: RawHeaders = [];
 
 /**
  * One detached request, as an undici handler on the interface the client calls directly
@@ -75,7 +79,7 @@ export abstract class DetachedRequest implements Deadline {
   private abortFn: ((err?: Error) => void) | null = null;
   private failed: DoppelError | null = null;
   private status = 0;
-  private rawHeaders = NO_HEADERS;
+  private rawHeaders: RawHeaders = NO_HEADERS;
   private ttfb = 0;
   private ended = false;
   private readonly started = now();
@@ -95,7 +99,7 @@ export abstract class DetachedRequest implements Deadline {
   protected abstract settled(outcome: DetachedOutcome): void;
 
   /** Sends the request; a dispatcher that throws settles it with the mapped error. */
-  dispatch(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions): void {
+  dispatch(dispatcher: CopyDispatcher, opts: Dispatcher.DispatchOptions): void {
     try {
       dispatcher.dispatch(opts, this as Dispatcher.DispatchHandler);
     } catch (err) {
@@ -121,7 +125,7 @@ export abstract class DetachedRequest implements Deadline {
     if (this.failed !== null) abort(this.failed);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void): boolean {
+  onHeaders(statusCode: number, rawHeaders: RawHeaders, _resume: () => void): boolean {
     if (statusCode < 200) return true;
     this.status = statusCode;
     this.rawHeaders = rawHeaders ?? NO_HEADERS;
@@ -165,6 +169,6 @@ class CallbackRequest extends DetachedRequest {
  * if (outcome.error) console.log(outcome.error.code);
  * ```
  */
-export function dispatchDetached(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, timeoutMs: number, timeoutMessage: string, sink?: ResponseSink): Promise<DetachedOutcome> {
+export function dispatchDetached(dispatcher: CopyDispatcher, opts: Dispatcher.DispatchOptions, timeoutMs: number, timeoutMessage: string, sink?: ResponseSink): Promise<DetachedOutcome> {
   return new Promise<DetachedOutcome>((resolve) => new CallbackRequest(DeadlineList.for(timeoutMs), timeoutMessage, sink, resolve).dispatch(dispatcher, opts));
 }

@@ -3,7 +3,6 @@
  * size), the fire-and-forget copy itself, draining of its response so the connection is
  * reused, and the outcome reported to metrics and hooks.
  */
-import type { Dispatcher } from 'undici';
 import type { MirrorTargetSpec } from '../config/types.js';
 import { DoppelError, type ErrorCode } from '../core/errors.js';
 import type { MirrorOutcome, TargetMetrics } from '../report/metrics.js';
@@ -13,6 +12,7 @@ import { DetachedRequest, type DetachedOutcome } from './detached.js';
 import { DeadlineList } from './deadlines.js';
 import { createSampler, type SampleInput, type Sampler } from './sampler.js';
 import { compileCopy, type CopyBuilder, type CopySource } from './copy.js';
+import type { CopyDispatcher } from './copy-client.js';
 
 /** What `onSuccess` receives about a mirror's answer. */
 export interface MirrorResponse {
@@ -66,7 +66,7 @@ export class MirrorTarget {
 
   constructor(
     readonly spec: MirrorTargetSpec,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: CopyDispatcher,
     private readonly metrics: TargetMetrics,
     private readonly hooks: MirrorHooks = {},
   ) {

@@ -51,7 +51,7 @@ export class RouteTable<E = unknown> {
       const url = new URL(spec.primary);
       const targets = spec.mirrors.map((m) => {
         const key = targetKey(spec.name, m);
-        return old.get(key) ?? new MirrorTarget(m, pools.get(new URL(m.url).origin, 'copy', m.pipelining), metrics.target(spec.name, m.name), hooks);
+        return old.get(key) ?? new MirrorTarget(m, pools.copies(new URL(m.url).origin, m.pipelining), metrics.target(spec.name, m.name), hooks);
       });
       return {
         spec,
@@ -59,7 +59,7 @@ export class RouteTable<E = unknown> {
         matches: compileMatch(spec.match),
         primaryOrigin: url.origin,
         primaryPath: compileRewrite({}, url.pathname),
-        primary: pools.get(url.origin, 'primary'),
+        primary: pools.primary(url.origin),
         metrics: metrics.route(spec.name),
         targets,
         extension: extension ? extension(spec, pools) : null,

@@ -2,7 +2,7 @@
  * Sending a shadowed request to a candidate or secondary and capturing its answer. Runs
  * detached from the client's exchange, with its own timeout; never rejects.
  */
-import type { Dispatcher } from 'undici';
+import type { CopyDispatcher } from '../mirror/copy-client.js';
 import type { CapturedResponse } from '../compare/types.js';
 import type { DoppelError } from '../core/errors.js';
 import type { CopyBuilder, CopySource } from '../mirror/copy.js';
@@ -23,7 +23,7 @@ export type BackendResult =
  * ```
  */
 export async function sendAndCapture(
-  dispatcher: Dispatcher,
+  dispatcher: CopyDispatcher,
   build: CopyBuilder,
   source: CopySource,
   body: NodeJS.ReadableStream | null,

@@ -11,7 +11,7 @@ import { CopyBody, type BodySink } from '../mirror/body.js';
 import { compileCopy, type CopyBuilder } from '../mirror/copy.js';
 import { createSampler, type Sampler } from '../mirror/sampler.js';
 import { PoolSet, poolKey } from '../primary/pools.js';
-import type { Dispatcher } from 'undici';
+import type { CopyDispatcher } from '../mirror/copy-client.js';
 import { sendAndCapture, type BackendResult } from './backend.js';
 import { ResponseCapture } from './capture.js';
 import type { ShadowReporter } from './reporter.js';
@@ -19,13 +19,13 @@ import type { ShadowReporter } from './reporter.js';
 interface Backend {
   name: string;
   build: CopyBuilder;
-  pool: Dispatcher;
+  pool: CopyDispatcher;
   origin: string;
 }
 
 function backend(spec: ShadowBackendSpec, pools: PoolSet, pipelining: number): Backend {
   const origin = new URL(spec.url).origin;
-  return { name: spec.name, build: compileCopy({ ...spec, copyBody: true, pipelining }), pool: pools.get(origin, 'copy', pipelining), origin };
+  return { name: spec.name, build: compileCopy({ ...spec, copyBody: true, pipelining }), pool: pools.copies(origin, pipelining), origin };
 }
 
 /** Feeds one request body to several copy bodies. */
