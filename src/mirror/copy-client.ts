@@ -148,13 +148,12 @@ export class CopyClient implements CopyDispatcher {
 
   private abort(ex: Exchange, err: Error | undefined): void {
     if (ex.settled) return;
-    ex.settled = true;
-    const c = ex.conn;
-    // Written already: its connection ends (an answer that may never come would hold up the
-    // ones behind it). Not written yet: it still goes out and its answer is read past.
     const why = err ?? new DoppelError('DOPPEL_ERR_MIRROR_FAILED', 'aborted');
-    if (c !== null && ex.written) c.destroy(why);
-    ex.handler.onError(why);
+    fail(ex, why);
+    // Written already: its connection ends (an answer that may never come would hold up the
+    // ones behind it; being settled, it is not sent again). Not written yet: it still goes
+    // out and its answer is read past.
+    if (ex.conn !== null && ex.written) ex.conn.destroy(why);
   }
 
   private sweep(): void {
