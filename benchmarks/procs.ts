@@ -96,6 +96,13 @@ export function treeCpuSplitMs(pid: number): { user: number; sys: number } {
   return { user: user * 10, sys: sys * 10 };
 }
 
+/** CPU time per request between two {@link treeCpuSplitMs} readings, us: in all and in the kernel. */
+export function cpuPerRequest(before: { user: number; sys: number }, after: { user: number; sys: number }, requests: number): { cpuUs: number; sysUs: number } {
+  if (!(requests > 0)) return { cpuUs: Number.NaN, sysUs: Number.NaN };
+  const sys = after.sys - before.sys;
+  return { cpuUs: ((after.user - before.user + sys) * 1000) / requests, sysUs: (sys * 1000) / requests };
+}
+
 /** Resident memory of a process tree, MB. */
 export function treeRssMb(pid: number): number {
   return processTree(pid).reduce((a, p) => a + statusKb(p, 'VmRSS'), 0) / 1024;

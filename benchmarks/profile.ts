@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, pickGenerator } from './load.js';
 import { pctOf } from './scenarios.js';
-import { cpuSteal, installCleanup, killAll, stop, treeCpuSplitMs } from './procs.js';
+import { cpuPerRequest, cpuSteal, installCleanup, killAll, stop, treeCpuSplitMs } from './procs.js';
 import { buildDoppel, routes, startDoppel, startUpstreams } from './systems.js';
 
 interface Frame {
@@ -154,9 +154,7 @@ async function profileRun(): Promise<void> {
     const stolen = cpuSteal();
     const res = await runLoad(pickGenerator(), { ...spec, seconds: Number(opt('seconds', '10')) }, dir);
     const steal = stolen.stop();
-    const cpu1 = treeCpuSplitMs(d.child.pid!);
-    const cpuUs = ((cpu1.user - cpu0.user + cpu1.sys - cpu0.sys) * 1000) / res.requests;
-    const sysUs = ((cpu1.sys - cpu0.sys) * 1000) / res.requests;
+    const { cpuUs, sysUs } = cpuPerRequest(cpu0, treeCpuSplitMs(d.child.pid!), res.requests);
     // The profiler samples wall time: CPU the host takes (steal) lands on whatever frame was running.
     const what = `${spec.method} ${spec.url.replace(/:\d+/, '')} ${mirror ? `mirror ${mirror}` : has('shadow') ? 'shadow' : 'no mirror'}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99.toFixed(2)} ms, proxy CPU ${cpuUs.toFixed(0)} us per request (kernel ${sysUs.toFixed(0)}), CPU taken by the host (steal) ${pctOf(steal)}`;
     if (alloc) {

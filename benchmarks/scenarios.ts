@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { runLoad, runRate, type Generator, type LoadResult, type RateResult } from './load.js';
-import { cpuSteal, rssPeak, run, treeCpuSplitMs } from './procs.js';
+import { cpuPerRequest, cpuSteal, rssPeak, run, treeCpuSplitMs } from './procs.js';
 
 /** One measured configuration: a system, a request kind, where to send it. */
 export interface Case {
@@ -52,10 +52,8 @@ export async function throughput(
       const res = await load(c, opts.seconds);
       const steal = stolen.stop();
       const rssMb = mem.stop();
-      const cpu1 = c.pid ? treeCpuSplitMs(c.pid) : cpu0;
-      const per = (ms: number) => (c.pid && res.requests > 0 ? (ms * 1000) / res.requests : Number.NaN);
-      const cpuUs = per(cpu1.user - cpu0.user + cpu1.sys - cpu0.sys);
-      const sysUs = per(cpu1.sys - cpu0.sys);
+      // Without a proxy process (the direct case) there is no CPU to read.
+      const { cpuUs, sysUs } = cpuPerRequest(cpu0, c.pid ? treeCpuSplitMs(c.pid) : cpu0, c.pid ? res.requests : 0);
       results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs, sysUs, steal });
       opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req (kernel ${sysUs.toFixed(0)})  steal ${pctOf(steal)}${res.errors ? `  errors ${res.errors}` : ''}`);
     }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { cpuSteal, treeCpuSplitMs } from '../../benchmarks/procs.js';
+import { cpuPerRequest, cpuSteal, treeCpuSplitMs } from '../../benchmarks/procs.js';
 
 test('cpuSteal gives the share of CPU time stolen between two readings, from /proc/stat', { skip: !existsSync('/proc/stat') }, async () => {
   const stolen = cpuSteal();
@@ -40,4 +40,10 @@ test('treeCpuSplitMs tells user-space time from kernel time of a process tree', 
   } finally {
     child.kill();
   }
+});
+
+test('cpuPerRequest turns two readings into microseconds per request, in all and in the kernel', () => {
+  assert.deepEqual(cpuPerRequest({ user: 100, sys: 50 }, { user: 300, sys: 150 }, 1_000), { cpuUs: 300, sysUs: 100 });
+  const none = cpuPerRequest({ user: 0, sys: 0 }, { user: 10, sys: 10 }, 0);
+  assert.ok(Number.isNaN(none.cpuUs) && Number.isNaN(none.sysUs));
 });
