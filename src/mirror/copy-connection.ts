@@ -194,10 +194,11 @@ export class CopyConnection {
     }
   }
 
-  /** Keeps (a copy of) the unread bytes from `i` until more arrive. */
+  /** Keeps the unread bytes from `i` until more arrive (copied out of the shared read buffer). */
   private keep(b: Buffer, i: number, what: string): void {
     if (b.length - i > MAX_HEAD) throw protocolError(`${what} over ${MAX_HEAD} bytes`);
-    this.rest = Buffer.from(b.subarray(i));
+    // A buffer concatenated from earlier leftovers is this connection's own already.
+    this.rest = b.buffer === READ_BUFFER.buffer ? Buffer.from(b.subarray(i)) : b.subarray(i);
   }
 
   private head(text: string): void {
