@@ -55,24 +55,37 @@ let strFlags = 0;
 /**
  * Lex the string whose quote is at `i`; returns the index after it or -1. Plain runs are
  * skipped four bytes at a time: a word is plain when none of its bytes is a quote, a
- * backslash or below 0x20 (the has-zero-byte and has-less-than tests on 32 bits).
+ * backslash or below 0x20 (the has-zero-byte and has-less-than tests on 32 bits). In a
+ * word that is not, the lowest flagged byte is the first such byte (a borrow only runs
+ * upwards from a flagged byte), so it is found without reading the bytes one by one.
  */
 function lexString(b: Uint8Array, dv: DataView, i: number, len: number): number {
   let j = i + 1;
   let flags = 0;
   for (;;) {
-    while (j + 4 <= len) {
+    let c: number;
+    if (j + 4 <= len) {
       const v = dv.getUint32(j, true);
       const q = v ^ 0x22222222;
       const s = v ^ 0x5c5c5c5c;
-      if ((((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s) | ((v - 0x20202020) & ~v)) & 0x80808080) break;
-      j += 4;
+      const m = (((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s) | ((v - 0x20202020) & ~v)) & 0x80808080;
+      if (m === 0) {
+        j += 4;
+        continue;
+      }
+      // The lowest flagged byte is the first quote, backslash or control character.
+      j += (31 - Math.clz32(m & -m)) >> 3;
+      c = b[j];
+    } else {
+      if (j >= len) return -1;
+      c = b[j];
+      if (STR[c] === 0) {
+        j++;
+        continue;
+      }
     }
-    while (j < len && STR[b[j]] === 0) j++;
-    if (j >= len) return -1;
-    const cls = STR[b[j]];
-    if (cls === 1) break;
-    if (cls === 3) return -1;
+    if (c === 0x22) break;
+    if (c !== 0x5c) return -1;
     flags = F.Escape;
     j = escape(b, j);
     if (j < 0) return -1;

@@ -200,3 +200,33 @@ test('a tape grows past its first size and shrinks back after release', () => {
   assert.ok(t.tape.length < 70_000 * 4);
   assert.equal(t.buf.length, 0);
 });
+
+test('string ends, escapes and control characters are found at every offset of a four-byte word', () => {
+  // The lexer skips strings four bytes at a time and takes the first special byte of a
+  // word from its lowest flagged bit: put each kind at every offset (and past the last
+  // whole word), with multibyte characters before it.
+  const t = new Tape(2);
+  for (let pad = 0; pad < 10; pad++) {
+    for (const lead of ['', 'é', '€x', '\u{1F600}']) {
+      for (const special of ['', '\\"', '\\\\', '\\n', '\\u00e9', '\u0001', '\u001f', '\u007f', '\u0080']) {
+        for (const tail of ['', 'z', 'zzzz"x']) {
+          const inner = `${lead}${'a'.repeat(pad)}${special}${tail}`;
+          const doc = `["${inner}"]`;
+          let valid = true;
+          try {
+            JSON.parse(doc);
+          } catch {
+            valid = false;
+          }
+          const buf = Buffer.from(doc);
+          assert.equal(t.lex(buf), valid, JSON.stringify(doc));
+          if (!valid) continue;
+          // Token 1 is the string: it ends after its closing quote, one byte before `]`.
+          assert.equal(t.tape[1 * 4 + 1], 1, JSON.stringify(doc));
+          assert.equal(t.tape[1 * 4 + 2], buf.length - 1, JSON.stringify(doc));
+          assert.equal(t.tape[1 * 4 + 3] & 1, special.startsWith('\\') ? 1 : 0, JSON.stringify(doc));
+        }
+      }
+    }
+  }
+});
