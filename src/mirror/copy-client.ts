@@ -1,16 +1,20 @@
 /**
- * A lean HTTP/1.1 client for the copies that need no more: GET and HEAD copies without a
- * body to plain `http:` targets with pipelining. Copies made while one batch of client requests is
- * handled leave in one write per connection; answers are read with a small parser that
- * looks only at the status, the framing (Content-Length, chunked, close) and keeps the
- * header lines as strings. Everything else (bodies, TLS, no pipelining) goes to an undici
- * Pool, which is also the reference for the behaviour kept here: requests written but not
- * answered when a connection closes are sent once more on another one (they are GET-like
- * and bodiless), an aborted request that was already written closes its connection.
+ * A lean HTTP/1.1 client for the copies that need no more, to plain `http:` targets with
+ * pipelining: GET and HEAD copies without a body, and copies whose whole body is already
+ * in memory ({@link WholeBody}). Copies made while one batch of client requests is handled
+ * leave in one write per connection; answers are read with a small parser that looks
+ * only at the status, the framing (Content-Length, chunked, close) and keeps the header
+ * lines as strings. Everything else (body streams, TLS, no pipelining) goes to an undici
+ * Pool, which is also the reference for the behaviour kept here: only GET and HEAD are
+ * pipelined, and those written but not answered when a connection closes are sent once
+ * more on another one; a request of another method goes out on an idle connection,
+ * nothing is queued behind it, and once written it is never sent again; an aborted
+ * request that was already written closes its connection.
  *
  * Measured against undici's Pool with the same pipelining, doppel on one CPU under wrk
- * (GET 1 KB, every request copied, 5 paired rounds): the copy's CPU per request 43 -> 27
- * us, mirrored / plain req/s 0.65 -> 0.77 (docs/benchmarks.md).
+ * (every request copied, paired rounds): a GET 1 KB copy's CPU 43 -> 27 us, mirrored /
+ * plain req/s 0.65 -> 0.77; CPU per mirrored 64 KB POST 0.78-1.08 of undici's (median
+ * 0.92 over 16 rounds) (docs/benchmarks.md).
  */
 import type { Dispatcher } from 'undici';
 import { DoppelError } from '../core/errors.js';
@@ -46,9 +50,14 @@ export interface CopyDispatcher {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const BAD_PATH = /[^\x21-\xff]/;
+const EMPTY = Buffer.alloc(0);
 
-/** The request head of a copy, or an error for a path or header undici would refuse too. */
-export function requestHead(opts: CopyRequest): string {
+/**
+ * The request head of a copy, or an error for a path or header undici would refuse too.
+ * With `bodyLength` (a whole body follows) the head states that length itself, in place
+ * of any Content-Length among the headers.
+ */
+export function requestHead(opts: CopyRequest, bodyLength = -1): string {
   if (BAD_PATH.test(opts.path) || opts.path === '') throw new DoppelError('DOPPEL_ERR_MIRROR_FAILED', `invalid request path for a copy: ${JSON.stringify(opts.path)}`);
   const parts = [opts.method, ' ', opts.path, ' HTTP/1.1\r\n'];
   const h = opts.headers ?? [];
@@ -56,8 +65,10 @@ export function requestHead(opts: CopyRequest): string {
     const name = h[i];
     const value = h[i + 1];
     if (!TOKEN.test(name) || BAD_VALUE.test(value)) throw new DoppelError('DOPPEL_ERR_MIRROR_FAILED', `invalid header for a copy: ${JSON.stringify(name)}`);
+    if (bodyLength >= 0 && name.length === 14 && name.toLowerCase() === 'content-length') continue;
     parts.push(name, ': ', value, '\r\n');
   }
+  if (bodyLength >= 0) parts.push('content-length: ', String(bodyLength), '\r\n');
   parts.push('\r\n');
   // Joined, the head is one flat string. Built with += it would be a tree of pieces
   // holding every header string of the client's request for as long as the copy is in
@@ -105,26 +116,39 @@ export class CopyClient implements CopyDispatcher {
     this.sweeper.unref();
   }
 
-  /** Sends a bodiless GET or HEAD on a pipelined connection; anything else goes to the fallback. */
+  /**
+   * Sends a bodiless GET or HEAD on a pipelined connection, and a copy whose whole body
+   * is in memory ({@link WholeBody}) on a connection of its own; anything else (body
+   * streams, CONNECT and upgrades) goes to the fallback.
+   */
   dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    // Only GET and HEAD may be pipelined and sent again (as undici treats them); the rest,
-    // and anything with a body, go to the fallback pool.
-    if ((opts.method !== 'GET' && opts.method !== 'HEAD') || (opts.body !== null && opts.body !== undefined)) return this.fallback.dispatch(opts, handler);
+    const method = opts.method;
+    const idempotent = method === 'GET' || method === 'HEAD';
+    const body = opts.body;
+    const lean = body === null || body === undefined ? idempotent : body instanceof WholeBody && method !== 'CONNECT' && !opts.upgrade;
+    if (!lean) return this.fallback.dispatch(opts, handler);
+    const whole = body instanceof WholeBody ? (body.take() ?? EMPTY) : null;
     const o = opts as CopyRequest;
     const h = handler as unknown as CopyHandler;
     if (this.closed) throw new DoppelError('DOPPEL_ERR_MIRROR_FAILED', 'the copy client is closed');
-    const ex: Exchange = { head: requestHead(o), isHead: o.method === 'HEAD', handler: h, conn: null, written: false, settled: false, retried: false, answering: false };
+    const head = requestHead(o, whole === null ? -1 : whole.length);
+    const ex: Exchange = { head, body: whole, idempotent, isHead: method === 'HEAD', handler: h, conn: null, written: false, settled: false, retried: false, answering: false };
     h.onConnect((err) => this.abort(ex, err));
     this.send(ex);
     return true;
   }
 
-  /** @internal Queues an exchange on a connection with room, opening one when none has. */
+  /**
+   * @internal Queues an exchange on a connection with room, opening one when none has.
+   * As undici does, only GET and HEAD are pipelined: another method goes out on an idle
+   * connection and nothing is queued behind it until it is answered.
+   */
   send(ex: Exchange): void {
     let c: CopyConnection | undefined;
+    const room = ex.idempotent ? this.opts.pipelining : 1;
     for (let i = 0; i < this.conns.length; i++) {
       const k = this.conns[i];
-      if (k.usable && k.queue.length < this.opts.pipelining) {
+      if (k.usable && k.queue.length < room && !k.holdsOther) {
         c = k;
         break;
       }
@@ -136,13 +160,17 @@ export class CopyClient implements CopyDispatcher {
     c.push(ex);
   }
 
-  /** @internal A connection ended: drop it; exchanges it did not answer go out once more or fail. */
+  /**
+   * @internal A connection ended: drop it; exchanges it did not answer go out once more
+   * or fail. A written request of another method than GET or HEAD is never sent again (the
+   * target may have acted on it).
+   */
   ended(c: CopyConnection, unanswered: Exchange[], err: Error): void {
     const i = this.conns.indexOf(c);
     if (i !== -1) this.conns.splice(i, 1);
     for (const ex of unanswered) {
       if (ex.settled) continue;
-      if (!c.connected || ex.answering || ex.retried || this.closed) fail(ex, err);
+      if (!c.connected || ex.answering || ex.retried || this.closed || (ex.written && !ex.idempotent)) fail(ex, err);
       else {
         ex.retried = true;
         ex.written = false;
@@ -189,4 +217,34 @@ function fail(ex: Exchange, err: Error): void {
   if (ex.settled) return;
   ex.settled = true;
   ex.handler.onError(err);
+}
+
+/**
+ * A copy's whole body, already in memory. The lean client takes the buffer and writes it
+ * with the request head; undici reads it as an iterable. Either way it lets go of the
+ * buffer once taken, so a copy waiting for a slow target does not keep the body alive.
+ *
+ * @example
+ * ```ts
+ * client.dispatch({ method: 'POST', path: '/orders', headers: ['host', 'api'], body: new WholeBody(buf) }, handler);
+ * ```
+ */
+export class WholeBody implements AsyncIterable<Buffer> {
+  constructor(private body: Buffer | null) {}
+
+  /** The buffer, once: null afterwards. */
+  take(): Buffer | null {
+    const b = this.body;
+    this.body = null;
+    return b;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return {
+      next: async () => {
+        const b = this.take();
+        return b === null ? { done: true, value: undefined } : { done: false, value: b };
+      },
+    };
+  }
 }

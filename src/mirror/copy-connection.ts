@@ -12,6 +12,10 @@ import type { CopyClient, CopyHandler } from './copy-client.js';
 /** One request on its way: its head, who waits for it, and where it is. */
 export interface Exchange {
   head: string;
+  /** A whole body to write after the head; dropped once written. */
+  body: Buffer | null;
+  /** GET or HEAD: may be pipelined and sent once more. */
+  idempotent: boolean;
   /** A HEAD request: its answer has no body whatever its headers say. */
   isHead: boolean;
   handler: CopyHandler;
@@ -63,6 +67,8 @@ export class CopyConnection {
   usable = true;
   idleSince = now();
   private out = '';
+  /** The body of the exchange in `out`, when it has one (it is then alone on the connection). */
+  private body: Buffer | null = null;
   private flushing = false;
   private rest: Buffer | null = null;
   private state = S.Head;
@@ -94,10 +100,16 @@ export class CopyConnection {
     socket.once('close', () => this.destroy(new DoppelError('DOPPEL_ERR_MIRROR_FAILED', 'mirror target closed the connection')));
   }
 
+  /** A request of another method than GET or HEAD is under way: nothing goes behind it. */
+  get holdsOther(): boolean {
+    return this.queue.length === 1 && !this.queue[0].idempotent;
+  }
+
   push(ex: Exchange): void {
     ex.conn = this;
     this.queue.push(ex);
     this.out += ex.head;
+    if (ex.body !== null) this.body = ex.body;
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(this.flush);
@@ -107,8 +119,20 @@ export class CopyConnection {
   private readonly flush = (): void => {
     this.flushing = false;
     if (this.done || this.out === '') return;
-    for (const ex of this.queue) ex.written = true;
-    this.socket.write(this.out, 'latin1');
+    for (const ex of this.queue) {
+      ex.written = true;
+      ex.body = null;
+    }
+    const body = this.body;
+    if (body === null) this.socket.write(this.out, 'latin1');
+    else {
+      // Head and body in one system call (writev).
+      this.body = null;
+      this.socket.cork();
+      this.socket.write(this.out, 'latin1');
+      this.socket.write(body);
+      this.socket.uncork();
+    }
     this.out = '';
   };
 

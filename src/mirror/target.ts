@@ -12,7 +12,7 @@ import { DetachedRequest, type DetachedOutcome } from './detached.js';
 import { DeadlineList } from './deadlines.js';
 import { createSampler, type SampleInput, type Sampler } from './sampler.js';
 import { compileCopy, type CopyBuilder, type CopySource } from './copy.js';
-import type { CopyDispatcher } from './copy-client.js';
+import { WholeBody, type CopyDispatcher } from './copy-client.js';
 
 /** What `onSuccess` receives about a mirror's answer. */
 export interface MirrorResponse {
@@ -113,7 +113,7 @@ export class MirrorTarget {
 
   /** Like {@link send}, without a promise (the request path does not wait for copies). */
   fire(source: CopySource, body: CopyBody | Buffer | null, done?: () => void): void {
-    const opts = this.build(source, body instanceof Buffer && body.length > 0 ? new OnceBody(body) : body);
+    const opts = this.build(source, body instanceof Buffer && body.length > 0 ? new WholeBody(body) : body);
     this.inflight++;
     this.metrics.inflight(1);
     // Only a body stream needs the copy (to be destroyed at the end); a whole body is not kept.
@@ -187,22 +187,5 @@ class MirrorCopy extends DetachedRequest {
 
   protected settled(outcome: DetachedOutcome): void {
     this.target.settle(outcome, this.body, this.done);
-  }
-}
-
-/**
- * A whole body handed to undici as an iterable that lets go of the buffer once it has been
- * written, so a copy waiting for a slow target does not keep the body alive.
- */
-class OnceBody implements AsyncIterable<Buffer> {
-  constructor(private body: Buffer | null) {}
-  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return {
-      next: async () => {
-        const b = this.body;
-        this.body = null;
-        return b === null ? { done: true, value: undefined } : { done: false, value: b };
-      },
-    };
   }
 }

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { Pool } from 'undici';
-import { CopyClient, requestHead, type CopyHandler } from '../../src/mirror/copy-client.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { CopyClient, WholeBody, requestHead, type CopyDispatcher, type CopyHandler } from '../../src/mirror/copy-client.js';
 import { DoppelError } from '../../src/core/errors.js';
 import { deadPort, sleep } from '../helpers/servers.js';
 import { cleanup } from '../helpers/cleanup.js';
@@ -242,13 +243,14 @@ test('aborting a written copy ends its connection; the copies behind it go out a
   assert.equal(a.settles, 1);
 });
 
-test('copies with a body or another method go to the fallback pool; invalid heads are refused before anything is sent', async () => {
+test('copies with a streamed body or a bodiless other method go to the fallback pool; invalid heads are refused before anything is sent', async () => {
   const srv = await rawServer(1, (sock, _n, heads) => {
     const len = Number(/content-length: (\d+)/i.exec(heads[0])?.[1] ?? 0);
     setTimeout(() => sock.write(`HTTP/1.1 200 OK\r\nContent-Length: ${String(len).length}\r\n\r\n${len}`), 20);
   });
   const cl = client(srv.origin);
   const r = new Recorder();
+  // A body that is not a WholeBody (a buffer here, a stream in the proxy) is undici's.
   cl.dispatch({ method: 'POST', path: '/p', headers: ['host', 'h', 'content-length', '3'], body: Buffer.from('abc') }, r as never);
   const s = await r.done;
   assert.deepEqual([s.status, s.body], [200, '3']);
@@ -281,4 +283,124 @@ test('idle connections close after the keep-alive time; close() waits for copies
   await cl.close();
   assert.equal((await inFlight.done).status, 200);
   assert.throws(() => cl.dispatch(get('/3'), new Recorder() as never), /closed/);
+});
+
+/**
+ * An HTTP/1.1 server on raw sockets that reads each request with its Content-Length body
+ * and hands it to `answer` (with the connection's index), which writes what it likes.
+ */
+async function bodyServer(answer: (sock: net.Socket, conn: number, req: { head: string; body: Buffer }) => void) {
+  let conns = 0;
+  const requests: { conn: number; head: string; body: Buffer }[] = [];
+  const server = net.createServer((sock) => {
+    const n = conns++;
+    let buf = Buffer.alloc(0);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const e = buf.indexOf('\r\n\r\n');
+        if (e === -1) return;
+        const head = buf.toString('latin1', 0, e);
+        const len = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < e + 4 + len) return;
+        const req = { conn: n, head, body: buf.subarray(e + 4, e + 4 + len) };
+        buf = buf.subarray(e + 4 + len);
+        requests.push(req);
+        answer(sock, n, req);
+      }
+    });
+    sock.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  c.add(() => new Promise((r) => server.close(r)));
+  return { origin: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, requests, connections: () => conns };
+}
+
+/** A lean client whose fallback fails the test when used. */
+function leanOnly(origin: string) {
+  const refuse: CopyDispatcher = {
+    dispatch: () => assert.fail('the fallback pool was used'),
+    close: async () => {},
+    destroy: async () => {},
+  };
+  const cl = new CopyClient(origin, { pipelining: 8, connectTimeout: 2_000, keepAlive: 4_000 }, refuse);
+  c.add(() => cl.destroy());
+  return cl;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+test('a copy whose whole body is in memory goes out on a lean connection with its own Content-Length', async () => {
+  const srv = await bodyServer((sock, _n, req) => sock.write(`HTTP/1.1 201 Created\r\nContent-Length: ${String(req.body.length).length}\r\n\r\n${req.body.length}`));
+  const cl = leanOnly(srv.origin);
+  const payload = randomBytes(200_000);
+  const whole = new WholeBody(payload);
+  const r = new Recorder();
+  // A Content-Length among the headers is replaced by the body's own.
+  cl.dispatch({ method: 'PUT', path: '/items/7?x=1', headers: ['host', 'h', 'content-length', '5', 'content-type', 'application/octet-stream'], body: whole as never }, r as never);
+  assert.equal(whole.take(), null, 'the client took the buffer');
+  const s = await r.done;
+  assert.deepEqual([s.status, s.body, s.error], [201, '200000', null]);
+  const [req] = srv.requests;
+  assert.match(req.head, /^PUT \/items\/7\?x=1 HTTP\/1\.1\r\n/);
+  assert.deepEqual(req.head.match(/content-length: *\d+/gi), ['content-length: 200000']);
+  assert.match(req.head, /\r\ncontent-type: application\/octet-stream/);
+  assert.equal(sha(req.body), sha(payload));
+  // An empty body still states its length.
+  const e = new Recorder();
+  cl.dispatch({ method: 'POST', path: '/empty', headers: ['host', 'h'], body: new WholeBody(Buffer.alloc(0)) as never }, e as never);
+  assert.equal((await e.done).status, 201);
+  assert.match(srv.requests[1].head, /\r\ncontent-length: 0$/);
+});
+
+test('requests with a body are not pipelined, and nothing is queued behind them until they are answered', async () => {
+  const held: net.Socket[] = [];
+  const srv = await bodyServer((sock, _n, req) => {
+    if (req.head.startsWith('POST')) held.push(sock);
+    else sock.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\ng');
+  });
+  const cl = leanOnly(srv.origin);
+  const posts = ['/a', '/b'].map((p) => {
+    const r = new Recorder();
+    cl.dispatch({ method: 'POST', path: p, headers: ['host', 'h'], body: new WholeBody(Buffer.from(p)) as never }, r as never);
+    return r;
+  });
+  const g = send(cl, '/g');
+  assert.equal((await g.done).status, 200);
+  // Each POST had a connection of its own, and the GET went on a third.
+  while (held.length < 2) await sleep(5);
+  assert.equal(srv.connections(), 3);
+  assert.deepEqual(new Set(srv.requests.map((q) => q.conn)).size, 3);
+  for (const sock of held) sock.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\np');
+  for (const r of posts) assert.deepEqual([(await r.done).status, (await r.done).body], [200, 'p']);
+  // Answered, a connection takes pipelined GETs again.
+  const more = await Promise.all(['/1', '/2', '/3'].map((p) => send(cl, p).done));
+  assert.ok(more.every((m) => m.status === 200));
+  assert.equal(srv.connections(), 3);
+});
+
+test('a written request with a body whose connection closes unanswered fails and is not sent again', async () => {
+  const srv = await bodyServer((sock, _n, req) => {
+    if (req.head.startsWith('POST')) sock.destroy();
+    else sock.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+  });
+  const cl = leanOnly(srv.origin);
+  const r = new Recorder();
+  cl.dispatch({ method: 'POST', path: '/once', headers: ['host', 'h'], body: new WholeBody(randomBytes(1000)) as never }, r as never);
+  const s = await r.done;
+  assert.ok(s.error instanceof DoppelError, String(s.error));
+  assert.equal(s.settles, 1);
+  // The client goes on (a GET still gets through), and the POST reached the target once.
+  assert.equal((await send(cl, '/after').done).status, 200);
+  assert.equal(srv.requests.filter((q) => q.head.startsWith('POST')).length, 1);
+});
+
+test('a whole body is handed over once: taken by the lean client or read by undici as an iterable', async () => {
+  const w = new WholeBody(Buffer.from('xyz'));
+  const chunks: Buffer[] = [];
+  for await (const ch of w) chunks.push(ch);
+  assert.deepEqual(Buffer.concat(chunks).toString(), 'xyz');
+  assert.equal(w.take(), null);
+  for await (const ch of w) assert.fail(`read again: ${ch.toString()}`);
 });

@@ -54,6 +54,23 @@ test('a pipelined mirror that closes each connection: clients unharmed, every co
   assert.ok(paths.size >= (await outcome(s.admin, 'closing', 'ok')), `${paths.size} distinct copies arrived`);
 });
 
+test('POST copies to a pipelined mirror that closes each connection arrive once each, bodies whole', async () => {
+  const primary = await upstream();
+  const mirror = await upstream((_req, res) => {
+    res.writeHead(200, { connection: 'close' });
+    res.end('bye');
+  });
+  const s = await startStack(config([route(primary.url, [target(mirror.url, { name: 'closing', pipelining: 4 })])]));
+  add(s.close);
+  const bodies = Array.from({ length: 20 }, () => randomBytes(30_000));
+  const replies = await Promise.all(bodies.map((b, i) => request(s.base, `/p/${i}`, { method: 'POST', body: b })));
+  for (const r of replies) assert.equal(r.status, 200);
+  await eventually(async () => (await outcome(s.admin, 'closing', 'ok')) === 20, 5_000, 'every copy answered');
+  // A request with a body is never sent twice, and never behind another on a connection.
+  assert.equal(mirror.received.length, 20);
+  for (const [i, b] of bodies.entries()) assert.equal(mirror.received.find((r) => r.url === `/p/${i}`)?.sha256, sha256(b));
+});
+
 test('a reload that changes pipelining moves copies to a new pool and closes the old one', async () => {
   const primary = await upstream();
   const mirror = await upstream();
