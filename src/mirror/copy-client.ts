@@ -5,9 +5,9 @@
  * leave in one write per connection; answers are read with a small parser that looks
  * only at the status, the framing (Content-Length, chunked, close) and keeps the header
  * lines as strings. Everything else (body streams, TLS, no pipelining) goes to an undici
- * Pool, which is also the reference for the behaviour kept here: only GET and HEAD are
- * pipelined, and those written but not answered when a connection closes are sent once
- * more on another one; a request of another method goes out on an idle connection,
+ * Pool, which is also the reference for the behaviour kept here: only bodiless GET and
+ * HEAD are pipelined, and those written but not answered when a connection closes are
+ * sent once more on another one; any other request goes out on an idle connection,
  * nothing is queued behind it, and once written it is never sent again; an aborted
  * request that was already written closes its connection.
  *
@@ -132,7 +132,9 @@ export class CopyClient implements CopyDispatcher {
     const h = handler as unknown as CopyHandler;
     if (this.closed) throw new DoppelError('DOPPEL_ERR_MIRROR_FAILED', 'the copy client is closed');
     const head = requestHead(o, whole === null ? -1 : whole.length);
-    const ex: Exchange = { head, body: whole, idempotent, isHead: method === 'HEAD', handler: h, conn: null, written: false, settled: false, retried: false, answering: false };
+    // A body is written once and dropped: only bodiless GET and HEAD are pipelined and resent.
+    const resendable = idempotent && whole === null;
+    const ex: Exchange = { head, body: whole, resendable, isHead: method === 'HEAD', handler: h, conn: null, written: false, settled: false, retried: false, answering: false };
     h.onConnect((err) => this.abort(ex, err));
     this.send(ex);
     return true;
@@ -140,12 +142,13 @@ export class CopyClient implements CopyDispatcher {
 
   /**
    * @internal Queues an exchange on a connection with room, opening one when none has.
-   * As undici does, only GET and HEAD are pipelined: another method goes out on an idle
-   * connection and nothing is queued behind it until it is answered.
+   * Only bodiless GET and HEAD are pipelined (undici does not pipeline other methods
+   * either): any other request goes out on an idle connection and nothing is queued
+   * behind it until it is answered.
    */
   send(ex: Exchange): void {
     let c: CopyConnection | undefined;
-    const room = ex.idempotent ? this.opts.pipelining : 1;
+    const room = ex.resendable ? this.opts.pipelining : 1;
     for (let i = 0; i < this.conns.length; i++) {
       const k = this.conns[i];
       if (k.usable && k.queue.length < room && !k.holdsOther) {
@@ -162,15 +165,15 @@ export class CopyClient implements CopyDispatcher {
 
   /**
    * @internal A connection ended: drop it; exchanges it did not answer go out once more
-   * or fail. A written request of another method than GET or HEAD is never sent again (the
-   * target may have acted on it).
+   * or fail. A written request other than a bodiless GET or HEAD is never sent again (the
+   * target may have acted on it, and its body is gone).
    */
   ended(c: CopyConnection, unanswered: Exchange[], err: Error): void {
     const i = this.conns.indexOf(c);
     if (i !== -1) this.conns.splice(i, 1);
     for (const ex of unanswered) {
       if (ex.settled) continue;
-      if (!c.connected || ex.answering || ex.retried || this.closed || (ex.written && !ex.idempotent)) fail(ex, err);
+      if (!c.connected || ex.answering || ex.retried || this.closed || (ex.written && !ex.resendable)) fail(ex, err);
       else {
         ex.retried = true;
         ex.written = false;

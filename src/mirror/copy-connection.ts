@@ -14,8 +14,8 @@ export interface Exchange {
   head: string;
   /** A whole body to write after the head; dropped once written. */
   body: Buffer | null;
-  /** GET or HEAD: may be pipelined and sent once more. */
-  idempotent: boolean;
+  /** A bodiless GET or HEAD: may be pipelined and sent once more. */
+  resendable: boolean;
   /** A HEAD request: its answer has no body whatever its headers say. */
   isHead: boolean;
   handler: CopyHandler;
@@ -67,7 +67,7 @@ export class CopyConnection {
   usable = true;
   idleSince = now();
   private out = '';
-  /** The body of the exchange in `out`, when it has one (it is then alone on the connection). */
+  /** The body of the exchange in `out`, when it has one (it is then alone on the connection: see holdsOther). */
   private body: Buffer | null = null;
   private flushing = false;
   private rest: Buffer | null = null;
@@ -100,9 +100,9 @@ export class CopyConnection {
     socket.once('close', () => this.destroy(new DoppelError('DOPPEL_ERR_MIRROR_FAILED', 'mirror target closed the connection')));
   }
 
-  /** A request of another method than GET or HEAD is under way: nothing goes behind it. */
+  /** A request other than a bodiless GET or HEAD is under way: nothing goes behind it. */
   get holdsOther(): boolean {
-    return this.queue.length === 1 && !this.queue[0].idempotent;
+    return this.queue.length === 1 && !this.queue[0].resendable;
   }
 
   push(ex: Exchange): void {

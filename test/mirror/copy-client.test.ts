@@ -380,6 +380,21 @@ test('requests with a body are not pipelined, and nothing is queued behind them 
   assert.equal(srv.connections(), 3);
 });
 
+test('a GET copy with a body goes alone on its connection, and its body arrives whole', async () => {
+  const srv = await bodyServer((sock, _n, req) => sock.write(`HTTP/1.1 200 OK\r\nContent-Length: ${String(req.body.length).length}\r\n\r\n${req.body.length}`));
+  const cl = leanOnly(srv.origin);
+  const payload = randomBytes(5_000);
+  const r = new Recorder();
+  // A search-style GET with a body, then bodiless GETs in the same turn of the event loop.
+  cl.dispatch({ method: 'GET', path: '/_search', headers: ['host', 'h'], body: new WholeBody(payload) as never }, r as never);
+  const others = ['/1', '/2'].map((p) => send(cl, p));
+  assert.deepEqual([(await r.done).status, (await r.done).body], [200, '5000']);
+  for (const o of others) assert.deepEqual([(await o.done).status, (await o.done).body], [200, '0']);
+  const search = srv.requests.find((q) => q.head.startsWith('GET /_search'))!;
+  assert.equal(sha(search.body), sha(payload));
+  assert.ok(srv.requests.filter((q) => q.conn === search.conn).length === 1, 'nothing shared its connection while it was under way');
+});
+
 test('a written request with a body whose connection closes unanswered fails and is not sent again', async () => {
   const srv = await bodyServer((sock, _n, req) => {
     if (req.head.startsWith('POST')) sock.destroy();
