@@ -35,7 +35,8 @@ test('pipelined GET and POST copies all arrive, and GET copies share connections
   assert.ok(connections < 50, `${connections} connections for 50 copies`);
 });
 
-test('a pipelined mirror that closes each connection: clients unharmed, every copy counted once, copies behind it resent', async () => {
+/** A proxy whose pipelined mirror (`closing`, pipelining 4) closes the connection after every answer. */
+async function closingMirror() {
   const primary = await upstream();
   const mirror = await upstream((_req, res) => {
     res.writeHead(200, { connection: 'close' });
@@ -43,6 +44,11 @@ test('a pipelined mirror that closes each connection: clients unharmed, every co
   });
   const s = await startStack(config([route(primary.url, [target(mirror.url, { name: 'closing', pipelining: 4 })])]));
   add(s.close);
+  return { primary, mirror, s };
+}
+
+test('a pipelined mirror that closes each connection: clients unharmed, every copy counted once, copies behind it resent', async () => {
+  const { primary, mirror, s } = await closingMirror();
   const replies = await Promise.all(Array.from({ length: 30 }, (_, i) => request(s.base, `/c/${i}`)));
   for (const r of replies) assert.equal(r.status, 200);
   assert.equal(primary.received.length, 30);
@@ -55,13 +61,7 @@ test('a pipelined mirror that closes each connection: clients unharmed, every co
 });
 
 test('POST copies to a pipelined mirror that closes each connection arrive once each, bodies whole', async () => {
-  const primary = await upstream();
-  const mirror = await upstream((_req, res) => {
-    res.writeHead(200, { connection: 'close' });
-    res.end('bye');
-  });
-  const s = await startStack(config([route(primary.url, [target(mirror.url, { name: 'closing', pipelining: 4 })])]));
-  add(s.close);
+  const { primary, mirror, s } = await closingMirror();
   const bodies = Array.from({ length: 20 }, () => randomBytes(30_000));
   const replies = await Promise.all(bodies.map((b, i) => request(s.base, `/p/${i}`, { method: 'POST', body: b })));
   for (const r of replies) assert.equal(r.status, 200);
