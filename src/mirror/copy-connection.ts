@@ -67,8 +67,6 @@ export class CopyConnection {
   usable = true;
   idleSince = now();
   private out = '';
-  /** The body of the exchange in `out`, when it has one (it is then alone on the connection: see holdsOther). */
-  private body: Buffer | null = null;
   private flushing = false;
   private rest: Buffer | null = null;
   private state = S.Head;
@@ -109,7 +107,6 @@ export class CopyConnection {
     ex.conn = this;
     this.queue.push(ex);
     this.out += ex.head;
-    if (ex.body !== null) this.body = ex.body;
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(this.flush);
@@ -119,15 +116,15 @@ export class CopyConnection {
   private readonly flush = (): void => {
     this.flushing = false;
     if (this.done || this.out === '') return;
+    // An exchange with a body is alone on its connection (see holdsOther).
+    const body = this.queue.length === 1 ? this.queue[0].body : null;
     for (const ex of this.queue) {
       ex.written = true;
       ex.body = null;
     }
-    const body = this.body;
     if (body === null) this.socket.write(this.out, 'latin1');
     else {
       // Head and body in one system call (writev).
-      this.body = null;
       this.socket.cork();
       this.socket.write(this.out, 'latin1');
       this.socket.write(body);
