@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Difference, DifferenceKind } from '../compare/types.js';
 import { EndpointNamer, OTHER_ENDPOINT_PATH } from './endpoint.js';
-import { DEFAULT_THRESHOLDS, OTHER_FIELD, fieldKey, foldPath, verdict, type NoiseThresholds } from './noise.js';
-import { MemoryAggregateStore, type AggregateStore } from './aggregate-store.js';
+import { DEFAULT_THRESHOLDS, OTHER_FIELD, foldPath, verdict, type NoiseThresholds } from './noise.js';
+import { MemoryAggregateStore, fieldKeyOf, type AggregateStore } from './aggregate-store.js';
 import { clipValue, compareReports, defaultRedact, endpointReport, type RedactFn } from './aggregate-report.js';
 import type {
   AggregateSnapshot, CountedField, EndpointId, EndpointReport, FieldSample, LatencySeries, RecordResult,
@@ -71,8 +71,14 @@ export class ShadowAggregator {
   private readonly maxValue: number;
   /** The redaction applied to every kept value (also used for log lines). */
   readonly redact: RedactFn;
-  /** (route, endpoint) pairs counted, for the endpoint cap. */
-  private readonly pairs = new Set<string>();
+  /**
+   * The ids counted under, by route, endpoint and candidate. Each (route, endpoint) pair
+   * here counts toward the endpoint cap; each id is made once and reused, so a store
+   * makes its key once (see endpointKey), not on every outcome.
+   */
+  private readonly ids = new Map<string, Map<string, Map<string, EndpointId>>>();
+  /** Distinct (route, endpoint) pairs in {@link ids}. */
+  private pairs = 0;
 
   constructor(options: ShadowAggregatorOptions = {}) {
     this.store = options.store ?? new MemoryAggregateStore();
@@ -84,7 +90,7 @@ export class ShadowAggregator {
     this.samplesPerField = options.samplesPerField ?? 5;
     this.maxValue = options.maxSampleValueLength ?? 512;
     this.redact = options.redact ?? defaultRedact;
-    for (const e of this.store.list()) this.pairs.add(JSON.stringify([e.route, e.endpoint]));
+    for (const e of this.store.list()) this.idFor(e.route, e.candidate, e.endpoint, '', true);
   }
 
   /**
@@ -100,8 +106,8 @@ export class ShadowAggregator {
    * ```
    */
   record(outcome: ShadowOutcome): RecordResult {
-    const endpoint = this.admit(outcome.route, outcome.endpoint || this.namer.name(outcome.method, outcome.url), outcome.method);
-    const id: EndpointId = { route: outcome.route, candidate: outcome.candidate, endpoint };
+    const id = this.idFor(outcome.route, outcome.candidate, outcome.endpoint || this.namer.name(outcome.method, outcome.url), outcome.method);
+    const endpoint = id.endpoint;
     if (outcome.result !== 'skipped') this.recordTimings(id, outcome);
     if (outcome.result !== 'compared') {
       const error = outcome.result === 'error';
@@ -204,7 +210,7 @@ export class ShadowAggregator {
     check(snapshot);
     for (const e of snapshot.endpoints) {
       const method = e.endpoint.split(' ', 1)[0] ?? '';
-      const id: EndpointId = { route: e.route, candidate: e.candidate, endpoint: this.admit(e.route, e.endpoint, method) };
+      const id = this.idFor(e.route, e.candidate, e.endpoint, method);
       this.store.addCounts(id, e.counts);
       for (const field of e.fields) {
         const f = this.resolveField(id, field.path, field.kind, true);
@@ -229,25 +235,37 @@ export class ShadowAggregator {
    */
   reset(): void {
     this.store.clear();
-    this.pairs.clear();
+    this.ids.clear();
+    this.pairs = 0;
     this.namer.reset();
   }
 
-  /** The endpoint name to count under, applying the endpoint cap. */
-  private admit(route: string, endpoint: string, method: string): string {
-    const pair = JSON.stringify([route, endpoint]);
-    if (this.pairs.has(pair)) return endpoint;
-    if (this.pairs.size >= this.maxEndpoints) return `${method.toUpperCase()} ${OTHER_ENDPOINT_PATH}`;
-    this.pairs.add(pair);
-    return endpoint;
+  /**
+   * The id an outcome counts under: its endpoint, or once the endpoint cap is reached and
+   * the (route, endpoint) pair is new, `METHOD /*other*`. With `always` a new pair is
+   * counted whatever the cap (endpoints already in the store).
+   */
+  private idFor(route: string, candidate: string, endpoint: string, method: string, always = false): EndpointId {
+    let byEndpoint = this.ids.get(route);
+    if (byEndpoint === undefined) this.ids.set(route, (byEndpoint = new Map()));
+    let byCandidate = byEndpoint.get(endpoint);
+    if (byCandidate === undefined) {
+      const other = `${method.toUpperCase()} ${OTHER_ENDPOINT_PATH}`;
+      if (!always && this.pairs >= this.maxEndpoints && endpoint !== other) return this.idFor(route, candidate, other, method);
+      this.pairs++;
+      byEndpoint.set(endpoint, (byCandidate = new Map()));
+    }
+    let id = byCandidate.get(candidate);
+    if (id === undefined) byCandidate.set(candidate, (id = { route, candidate, endpoint }));
+    return id;
   }
 
   /** The field a difference counts under, applying the field cap. */
   private resolveField(id: EndpointId, path: string, kind: DifferenceKind, folded = false): { key: string; path: string; kind: DifferenceKind } {
     const p = folded ? path : foldPath(path);
-    const key = fieldKey(p, kind);
+    const key = fieldKeyOf({ path: p, kind });
     if (this.store.hasField(id, key) || this.store.fieldCount(id) < this.maxFields) return { key, path: p, kind };
-    return { key: fieldKey(OTHER_FIELD, kind), path: OTHER_FIELD, kind };
+    return { key: fieldKeyOf({ path: OTHER_FIELD, kind }), path: OTHER_FIELD, kind };
   }
 
   private recordTimings(id: EndpointId, outcome: ShadowOutcome): void {

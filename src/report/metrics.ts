@@ -31,6 +31,12 @@ const TTFB_BUCKETS = Array.from({ length: 16 }, (_, k) => 0.001 * 2 ** k);
 const TOTAL_BUCKETS = Array.from({ length: 16 }, (_, k) => 0.002 * 2 ** k);
 
 /** Timing observer bound to one (route, target, role). Values in milliseconds. */
+/** The local counters of one endpoint's shadow series: by result, and by field then verdict. */
+interface ShadowSeries {
+  results: Map<string, () => void>;
+  fields: Map<string, Map<string, () => void>>;
+}
+
 export interface TimingMetrics {
   ttfb(ms: number): void;
   total(ms: number): void;
@@ -73,11 +79,11 @@ export class Metrics {
   private readonly targets = new Map<string, TargetMetrics>();
   private readonly timings = new Map<string, TimingMetrics>();
   /**
-   * Local counters of the shadow series, by their joined labels. Their number follows the
-   * series': endpoints and fields are already bounded by the aggregator.
+   * Local counters of the shadow series, by route and endpoint, then result or field and
+   * verdict: a count looks its counter up without building a key. Their number follows
+   * the series': endpoints and fields are already bounded by the aggregator.
    */
-  private readonly comparisonCounters = new Map<string, () => void>();
-  private readonly fieldCounters = new Map<string, () => void>();
+  private readonly shadowSeries = new Map<string, Map<string, ShadowSeries>>();
   /** Hands the request path's local sums to prom-client, per metric. */
   private readonly flushers = new Map<string, (() => void)[]>();
 
@@ -185,22 +191,31 @@ export class Metrics {
     t.total(totalMs);
   }
 
-  /** The local counter of one label set of `counter` (collected under `key`), made on first use and kept in `cache`. */
-  private counterOf(cache: Map<string, () => void>, key: string, counter: Counter<string>, labels: string[]): () => void {
-    const id = labels.join('\u0000');
-    let inc = cache.get(id);
-    if (inc === undefined) cache.set(id, (inc = this.fastCounter(key, counter.labels(...labels))));
-    return inc;
+  /** The local shadow counters of one endpoint of a route, made on first use. */
+  private seriesOf(route: string, endpoint: string): ShadowSeries {
+    let byEndpoint = this.shadowSeries.get(route);
+    if (byEndpoint === undefined) this.shadowSeries.set(route, (byEndpoint = new Map()));
+    let s = byEndpoint.get(endpoint);
+    if (s === undefined) byEndpoint.set(endpoint, (s = { results: new Map(), fields: new Map() }));
+    return s;
   }
 
   /** Counts one shadowed request's result. */
   shadowComparison(route: string, endpoint: string, result: string): void {
-    this.counterOf(this.comparisonCounters, 'shadowComparisons', this.shadowComparisons, [route, endpoint, result])();
+    const results = this.seriesOf(route, endpoint).results;
+    let inc = results.get(result);
+    if (inc === undefined) results.set(result, (inc = this.fastCounter('shadowComparisons', this.shadowComparisons.labels(route, endpoint, result))));
+    inc();
   }
 
   /** Counts one field difference. */
   shadowField(route: string, endpoint: string, field: string, verdict: string): void {
-    this.counterOf(this.fieldCounters, 'shadowFields', this.shadowFields, [route, endpoint, field, verdict])();
+    const fields = this.seriesOf(route, endpoint).fields;
+    let byVerdict = fields.get(field);
+    if (byVerdict === undefined) fields.set(field, (byVerdict = new Map()));
+    let inc = byVerdict.get(verdict);
+    if (inc === undefined) byVerdict.set(verdict, (inc = this.fastCounter('shadowFields', this.shadowFields.labels(route, endpoint, field, verdict))));
+    inc();
   }
 
   /** Count a client request that ended with a doppel error. */

@@ -40,6 +40,13 @@ export const OTHER_FIELD = '*other*';
 /** The expression index of jq mode names a distinct expression, not an element: it is kept. */
 const JQ_PREFIX = /^body\.jq\[\d+\]/;
 
+const QUOTE = 0x22;
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+const EQUALS = 0x3d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
 /** End of the JSON string starting at `start` (a `"`): the index after its closing quote. */
 function skipString(path: string, start: number): number {
   let i = start + 1;
@@ -62,34 +69,39 @@ function skipString(path: string, start: number): number {
  * ```
  */
 export function foldPath(path: string): string {
+  // Quoted keys are always bracketed: without a bracket there is nothing to fold.
+  if (path.indexOf('[') === -1) return path;
   const jq = JQ_PREFIX.exec(path);
-  let out = jq ? jq[0] : '';
-  let i = out.length;
+  // Unchanged runs are copied as slices: out holds path[0, from) folded.
+  let out = '';
+  let from = 0;
+  let i = jq ? jq[0].length : 0;
   while (i < path.length) {
-    const c = path[i];
-    if (c === '"') {
-      const end = skipString(path, i);
-      out += path.slice(i, end);
-      i = end;
-    } else if (c === '[') {
+    const c = path.charCodeAt(i);
+    if (c === QUOTE) i = skipString(path, i);
+    else if (c === OPEN) {
       let j = i + 1;
       let selector = false;
-      while (j < path.length && path[j] !== ']') {
-        if (path[j] === '"') j = skipString(path, j);
-        else {
-          if (path[j] === '=') selector = true;
+      let digits = true;
+      while (j < path.length && path.charCodeAt(j) !== CLOSE) {
+        const d = path.charCodeAt(j);
+        if (d === QUOTE) {
+          j = skipString(path, j);
+          digits = false;
+        } else {
+          if (d === EQUALS) selector = true;
+          else if (d < DIGIT_0 || d > DIGIT_9) digits = false;
           j++;
         }
       }
-      const inner = path.slice(i + 1, j);
-      out += selector || /^\d+$/.test(inner) ? '[*]' : path.slice(i, j + 1);
+      if (selector || (digits && j > i + 1)) {
+        out += `${path.slice(from, i)}[*]`;
+        from = j + 1;
+      }
       i = j + 1;
-    } else {
-      out += c;
-      i++;
-    }
+    } else i++;
   }
-  return out;
+  return from === 0 ? path : out + path.slice(from);
 }
 
 /**

@@ -204,6 +204,16 @@ test('caps: fields fold into *other*, endpoints into METHOD /*other*', () => {
   assert.equal(agg.record({ ...base, method: 'PUT', url: '/d', raw: [] }).endpoint, 'PUT /*other*');
   assert.equal(agg.record({ ...base, url: '/b', raw: [] }).endpoint, 'GET /b');
   assert.equal(agg.endpoints().length, 4);
+  // The cap counts (route, endpoint) pairs: another candidate of a counted pair is kept
+  // apart, a counted endpoint of another route is a new pair.
+  assert.equal(agg.record({ ...base, candidate: 'd', url: '/b', raw: [] }).endpoint, 'GET /b');
+  assert.equal(agg.record({ ...base, route: 'other', url: '/b', raw: [] }).endpoint, 'GET /*other*');
+  assert.deepEqual(
+    agg.endpoints().filter((e) => e.endpoint === 'GET /b').map((e) => [e.route, e.candidate, e.requests]),
+    [['r', 'c', 2], ['r', 'd', 1]],
+  );
+  agg.reset();
+  assert.equal(agg.record({ ...base, url: '/e', raw: [] }).endpoint, 'GET /e', 'reset frees the cap');
 });
 
 test('thresholds per route, shared namer, preloaded store, reset', () => {
