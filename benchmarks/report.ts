@@ -74,15 +74,19 @@ export function pairedRatio(a: CaseResult | undefined, b: CaseResult | undefined
 export const peakRss = (r: CaseResult | undefined) => (r ? Math.max(...r.runs.map((x) => x.rssMb)) : Number.NaN);
 
 const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '-');
 
 /** Markdown table of every case: medians over the rounds, the spread of req/s, peak RSS. */
 export function table(results: Map<string, CaseResult>): string {
-  const rows = ['| configuration | request | req/s (median) | req/s min-max | p50 ms | p99 ms | proxy CPU us/req | of which kernel | proxy peak RSS MB | errors |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const rows = [
+    '| configuration | request | req/s (median) | req/s min-max | p50 ms | p99 ms | proxy CPU us/req | of which kernel | proxy peak RSS MB | copies received | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const r of results.values()) {
     const xs = r.runs.map((x) => x.rps);
     const errors = r.runs.reduce((a, x) => a + x.errors, 0);
     rows.push(
-      `| ${r.case.system} | ${r.case.kind} | ${f(rps(r))} | ${f(Math.min(...xs))}-${f(Math.max(...xs))} | ${f(median(r.runs.map((x) => x.p50)), 2)} | ${f(p99(r), 2)} | ${f(median(r.runs.map((x) => x.cpuUs)))} | ${f(median(r.runs.map((x) => x.sysUs)))} | ${r.case.pid ? f(peakRss(r)) : '-'} | ${errors} |`,
+      `| ${r.case.system} | ${r.case.kind} | ${f(rps(r))} | ${f(Math.min(...xs))}-${f(Math.max(...xs))} | ${f(median(r.runs.map((x) => x.p50)), 2)} | ${f(p99(r), 2)} | ${f(median(r.runs.map((x) => x.cpuUs)))} | ${f(median(r.runs.map((x) => x.sysUs)))} | ${r.case.pid ? f(peakRss(r)) : '-'} | ${r.case.copies ? pct(median(r.runs.map((x) => x.copies))) : '-'} | ${errors} |`,
     );
   }
   return rows.join('\n');

@@ -97,24 +97,27 @@ async function main(): Promise<void> {
 
     const u = (port: number, path = '/') => `http://127.0.0.1:${port}${path}`;
     const ng = nginx?.child.pid;
+    // Where the copies of a case land: every mirroring case shows the share of client requests its target received.
+    const toFast = u(up.mirror, '/__stats');
+    const toSlow = u(up.slow, '/__stats');
     const cases: Case[] = [];
     for (const [kind, enabled, path] of [['GET 1 KB', only.has('get'), '/'], ['POST 64 KB', only.has('post'), '/post']] as const) {
       if (!enabled) continue;
       const k = kind.startsWith('GET') ? 'get' : 'post';
       if (!quick) cases.push({ id: `direct-${k}`, system: 'direct (no proxy)', kind, url: u(up.fast, path) });
       if (nginx && !quick) cases.push({ id: `nginx-${k}`, system: 'nginx proxy_pass', kind, url: u(nginx.ports.proxy, path), pid: ng });
-      if (nginx) cases.push({ id: `nginx-mirror-${k}`, system: 'nginx + mirror (fast)', kind, url: u(nginx.ports.mirrorFast, path), pid: ng });
-      if (nginx && !quick) cases.push({ id: `nginx-slow-${k}`, system: 'nginx + mirror (200 ms)', kind, url: u(nginx.ports.mirrorSlow, path), pid: ng });
+      if (nginx) cases.push({ id: `nginx-mirror-${k}`, system: 'nginx + mirror (fast)', kind, url: u(nginx.ports.mirrorFast, path), pid: ng, copies: toFast });
+      if (nginx && !quick) cases.push({ id: `nginx-slow-${k}`, system: 'nginx + mirror (200 ms)', kind, url: u(nginx.ports.mirrorSlow, path), pid: ng, copies: toSlow });
       cases.push({ id: `doppel-${k}`, system: `doppel (w=${workers})`, kind, url: u(plain.port, path), pid: plain.child.pid });
-      cases.push({ id: `doppel-mirror-${k}`, system: `doppel + mirror (fast, w=${workers})`, kind, url: u(fast.port, path), pid: fast.child.pid });
-      cases.push({ id: `doppel-slow-${k}`, system: `doppel + mirror (200 ms, w=${workers})`, kind, url: u(slow.port, path), pid: slow.child.pid });
-      if (alt) cases.push({ id: `doppel-mirror-alt-${k}`, system: `doppel + mirror (fast, w=${altWorkers})`, kind, url: u(alt.port, path), pid: alt.child.pid });
+      cases.push({ id: `doppel-mirror-${k}`, system: `doppel + mirror (fast, w=${workers})`, kind, url: u(fast.port, path), pid: fast.child.pid, copies: toFast });
+      cases.push({ id: `doppel-slow-${k}`, system: `doppel + mirror (200 ms, w=${workers})`, kind, url: u(slow.port, path), pid: slow.child.pid, copies: toSlow });
+      if (alt) cases.push({ id: `doppel-mirror-alt-${k}`, system: `doppel + mirror (fast, w=${altWorkers})`, kind, url: u(alt.port, path), pid: alt.child.pid, copies: toFast });
       if (nodeProxy) cases.push({ id: `node-${k}`, system: 'minimal Node proxy', kind, url: u(nodeProxy.port, path), pid: nodeProxy.child.pid });
-      if (nodeMirror) cases.push({ id: `node-mirror-${k}`, system: 'naive Node mirror (fast)', kind, url: u(nodeMirror.port, path), pid: nodeMirror.child.pid });
+      if (nodeMirror) cases.push({ id: `node-mirror-${k}`, system: 'naive Node mirror (fast)', kind, url: u(nodeMirror.port, path), pid: nodeMirror.child.pid, copies: toFast });
     }
     if (shadow) {
-      cases.push({ id: 'doppel-mirror-5k', system: `doppel + mirror (fast, w=${workers})`, kind: 'GET 5 KB', url: u(fast.port, '/5k'), pid: fast.child.pid });
-      cases.push({ id: 'doppel-shadow-5k', system: `doppel + shadow compare (w=${workers})`, kind: 'GET 5 KB', url: u(shadow.port, '/5k'), pid: shadow.child.pid });
+      cases.push({ id: 'doppel-mirror-5k', system: `doppel + mirror (fast, w=${workers})`, kind: 'GET 5 KB', url: u(fast.port, '/5k'), pid: fast.child.pid, copies: toFast });
+      cases.push({ id: 'doppel-shadow-5k', system: `doppel + shadow compare (w=${workers})`, kind: 'GET 5 KB', url: u(shadow.port, '/5k'), pid: shadow.child.pid, copies: u(up.candidate, '/__stats') });
     }
     const counts0 = shadow ? await shadowCounts(shadow.admin!) : null;
     const results = await throughput(cases, { gen, rounds, seconds, warmup: quick ? 1 : 3, connections, cpus: pin.load, workDir, log });

@@ -15,12 +15,18 @@ export interface Case {
   url: string;
   /** Process whose tree's memory is measured (the proxy), if any. */
   pid?: number;
+  /** The `/__stats` address of the upstream the copies go to (mirror target or shadow candidate), if any. */
+  copies?: string;
 }
 
 export interface CaseResult {
   case: Case;
-  /** Each round's run, with the proxy's peak RSS and CPU per request, and the machine's CPU steal during it. */
-  runs: (LoadResult & { rssMb: number; cpuUs: number; sysUs: number; steal: number })[];
+  /**
+   * Each round's run, with the proxy's peak RSS and CPU per request, the machine's CPU
+   * steal during it, and the requests the copies' upstream received per client request
+   * (NaN without copies).
+   */
+  runs: (LoadResult & { rssMb: number; cpuUs: number; sysUs: number; steal: number; copies: number })[];
 }
 
 /** A share as a percentage for the log lines. */
@@ -31,6 +37,22 @@ export const median = (xs: number[]): number => {
   if (s.length === 0) return Number.NaN;
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/**
+ * Requests an upstream has received (its `/__stats`), read once the count stops moving:
+ * copies still on their way when a run ends are counted with it.
+ */
+async function receivedBy(stats: string): Promise<number> {
+  const read = async () => ((await (await fetch(stats)).json()) as { requests: number }).requests;
+  let last = await read();
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const n = await read();
+    if (n === last) break;
+    last = n;
+  }
+  return last;
+}
 
 /**
  * Runs every case once per round, in the same order each round (A B C A B C ...), after
@@ -48,14 +70,16 @@ export async function throughput(
     for (const c of cases) {
       const mem = rssPeak(c.pid);
       const stolen = cpuSteal();
+      const received0 = c.copies ? await receivedBy(c.copies) : 0;
       const cpu0 = c.pid ? treeCpuSplitMs(c.pid) : { user: 0, sys: 0 };
       const res = await load(c, opts.seconds);
       const steal = stolen.stop();
       const rssMb = mem.stop();
+      const copies = c.copies && res.requests > 0 ? ((await receivedBy(c.copies)) - received0) / res.requests : Number.NaN;
       // Without a proxy process (the direct case) there is no CPU to read.
       const { cpuUs, sysUs } = cpuPerRequest(cpu0, c.pid ? treeCpuSplitMs(c.pid) : cpu0, c.pid ? res.requests : 0);
-      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs, sysUs, steal });
-      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req (kernel ${sysUs.toFixed(0)})  steal ${pctOf(steal)}${res.errors ? `  errors ${res.errors}` : ''}`);
+      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs, sysUs, steal, copies });
+      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req (kernel ${sysUs.toFixed(0)})  steal ${pctOf(steal)}${c.copies ? `  copies received ${pctOf(copies)}` : ''}${res.errors ? `  errors ${res.errors}` : ''}`);
     }
   }
   return results;

@@ -8,8 +8,8 @@
  * - any other `GET` answers a 1 KB JSON document;
  * - `POST` (any size) is read to the end and hashed (sha256); the answer is a small JSON
  *   with the byte count and the hash;
- * - `GET /__stats` answers the counters (requests, body bytes, TCP connections accepted,
- *   the last upload's hash) and `POST /__reset` clears them.
+ * - `GET /__stats` answers the counters (requests other than these two, body bytes, TCP
+ *   connections accepted, the last upload's hash) and `POST /__reset` clears them.
  *
  * `--delay <ms>` holds every answer that long. Prints `LISTENING <port>` once bound.
  */
@@ -47,7 +47,6 @@ function answer(res: http.ServerResponse, headers: http.OutgoingHttpHeaders, bod
 }
 
 const server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }, (req, res) => {
-  stats.requests++;
   const url = req.url ?? '/';
   if (req.method === 'GET' || req.method === 'HEAD') {
     if (url === '/__stats') {
@@ -55,6 +54,7 @@ const server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }
       res.writeHead(200, jsonHeaders(body.length));
       return void res.end(body);
     }
+    stats.requests++;
     req.resume();
     if (url.startsWith('/5k')) return answer(res, h5k, json5k);
     return answer(res, h1k, json1k);
@@ -66,6 +66,7 @@ const server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }
     res.writeHead(204);
     return void res.end();
   }
+  stats.requests++;
   stats.posts++;
   // Only large uploads are hashed: hashing every 64 KB POST would make the upstream the bottleneck.
   const hash = url.startsWith('/upload') ? createHash('sha256') : null;

@@ -4,35 +4,14 @@
  * primary that is down gives a 502.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { test } from 'node:test';
+import { startBenchScript } from '../helpers/bench-script.js';
 import { cleanup } from '../helpers/cleanup.js';
 import { deadPort } from '../helpers/servers.js';
 
 const c = cleanup();
-const script = new URL('../../benchmarks/node-peer.ts', import.meta.url).pathname;
-
-async function startPeer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  c.add(async () => {
-    if (child.exitCode === null) {
-      child.kill();
-      await once(child, 'exit');
-    }
-  });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`node-peer exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
+const startPeer = (args: string[]) => startBenchScript(c, 'node-peer.ts', args);
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
