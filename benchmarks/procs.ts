@@ -122,14 +122,16 @@ export function rssPeak(pid: number | undefined, everyMs = 100): { stop(): numbe
 }
 
 /** The aggregate CPU counters of /proc/stat: [steal, all] in clock ticks (zeros when unreadable). */
-function cpuTicks(): [number, number] {
+/** Tick counters of `/proc/stat`'s line for all CPUs (`cpu`) or one (`cpu1`): [steal, idle, total]. */
+function cpuTicks(line = 'cpu'): [number, number, number] {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const found = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`${line} `));
+    if (found === undefined) return [0, 0, 0];
     // cpu user nice system idle iowait irq softirq steal (guest time is inside user)
-    const xs = line.trim().split(/\s+/).slice(1, 9).map(Number);
-    return [xs[7] ?? 0, xs.reduce((a, x) => a + x, 0)];
+    const xs = found.trim().split(/\s+/).slice(1, 9).map(Number);
+    return [xs[7] ?? 0, (xs[3] ?? 0) + (xs[4] ?? 0), xs.reduce((a, x) => a + x, 0)];
   } catch {
-    return [0, 0];
+    return [0, 0, 0];
   }
 }
 
@@ -140,11 +142,27 @@ function cpuTicks(): [number, number] {
  * where the kernel does not count it.
  */
 export function cpuSteal(): { stop(): number } {
-  const [s0, t0] = cpuTicks();
+  const [s0, , t0] = cpuTicks();
   return {
     stop() {
-      const [s1, t1] = cpuTicks();
+      const [s1, , t1] = cpuTicks();
       return t1 > t0 ? (s1 - s0) / (t1 - t0) : Number.NaN;
+    },
+  };
+}
+
+/**
+ * Measures the share of one CPU's time spent idle between the call and `stop()`. The
+ * load generator and the upstreams share one CPU: when it has no idle time left, they
+ * wait for each other's time slices, which lengthens every client's latency tail
+ * whatever the proxy does. NaN where the kernel does not count it.
+ */
+export function cpuIdle(cpu: number): { stop(): number } {
+  const [, i0, t0] = cpuTicks(`cpu${cpu}`);
+  return {
+    stop() {
+      const [, i1, t1] = cpuTicks(`cpu${cpu}`);
+      return t1 > t0 ? (i1 - i0) / (t1 - t0) : Number.NaN;
     },
   };
 }

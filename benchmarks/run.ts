@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { pickGenerator } from './load.js';
 import { cpuSteal, have, installCleanup, killAll, run } from './procs.js';
 import { pairedRatio, peakRss, round, table, targetTable, type Figures } from './report.js';
-import { compareOps, constantRate, largeUpload, pctOf, throughput, type Case } from './scenarios.js';
+import { compareOps, constantRate, largeUpload, median, pctOf, throughput, type Case, type CaseResult } from './scenarios.js';
 import { buildDoppel, comparedShare, routes, shadowCounts, startDoppel, startNginx, startNodePeer, startUpstreams, stopDoppel } from './systems.js';
 
 const argv = process.argv.slice(2);
@@ -66,6 +66,15 @@ function machine(nginxVersion: string | null, gen: string): string {
   const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU';
   const flags = nodeFlags.length > 0 ? `, doppel node flags ${nodeFlags.join(' ')}` : '';
   return `nproc ${cpus}, ${model}, node ${process.version}, nginx ${nginxVersion ?? 'absent'}, load generator ${gen}, layout ${layout} (proxy CPUs ${pin.proxy ?? 'any'}, load+upstreams CPUs ${pin.load ?? 'any'}), doppel workers ${workers}${flags}, load average at start ${loadavg()[0].toFixed(1)}`;
+}
+
+/** The isolation figure beside its yardstick, with the idle time of the load generator's CPU in each of the three GET cases. */
+function isolationLine(fig: Figures, results: Map<string, CaseResult>): string {
+  const idle = (id: string) => {
+    const r = results.get(id);
+    return r ? pctOf(median(r.runs.map((x) => x.loadIdle))) : 'n/a';
+  };
+  return `isolation at saturation (GET 1 KB): p99 with the 200 ms mirror / with the fast one ${fig.isolation_p99_ratio.toFixed(2)}, without a mirror / with the fast one ${fig.ref_no_mirror_p99_ratio.toFixed(2)}; idle time of the load CPU (wrk and the upstreams): ${idle('doppel-mirror-get')} with the fast mirror, ${idle('doppel-slow-get')} with the 200 ms one, ${idle('doppel-get')} without a mirror`;
 }
 
 async function main(): Promise<void> {
@@ -180,6 +189,7 @@ async function main(): Promise<void> {
       shadow_cost_ratio: pairedRatio(R('doppel-shadow-5k'), R('doppel-mirror-5k'), 'rps'),
       compare_ops_per_s: compare.ops,
       added_p99_ms: added(viaFast),
+      ref_no_mirror_p99_ratio: pairedRatio(R('doppel-get'), R('doppel-mirror-get'), 'p99'),
       ref_no_mirror_added_p99_ms: added(viaPlain),
       ref_nginx_added_p99_ms: viaNginx ? added(viaNginx) : null,
       ref_nginx_mirror_added_p99_ms: viaNginxMirror ? added(viaNginxMirror) : null,
@@ -202,6 +212,7 @@ async function main(): Promise<void> {
       '',
       table(results),
       '',
+      ...(only.has('get') ? [isolationLine(fig, results)] : []),
       ...(only.has('rate')
         ? [
             'constant rate 2000 req/s (medians over rounds; p99w = median p99 of 500 ms windows):',

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { runLoad, runRate, type Generator, type LoadResult, type RateResult } from './load.js';
-import { cpuPerRequest, cpuSteal, rssPeak, run, treeCpuSplitMs } from './procs.js';
+import { cpuIdle, cpuPerRequest, cpuSteal, rssPeak, run, treeCpuSplitMs } from './procs.js';
 
 /** One measured configuration: a system, a request kind, where to send it. */
 export interface Case {
@@ -23,10 +23,11 @@ export interface CaseResult {
   case: Case;
   /**
    * Each round's run, with the proxy's peak RSS and CPU per request, the machine's CPU
-   * steal during it, and the requests the copies' upstream received per client request
-   * (NaN without copies).
+   * steal during it, the requests the copies' upstream received per client request
+   * (NaN without copies), and the idle share of the load generator's CPU (NaN when it
+   * is not pinned to one).
    */
-  runs: (LoadResult & { rssMb: number; cpuUs: number; sysUs: number; steal: number; copies: number })[];
+  runs: (LoadResult & { rssMb: number; cpuUs: number; sysUs: number; steal: number; copies: number; loadIdle: number })[];
 }
 
 /** A share as a percentage for the log lines. */
@@ -66,20 +67,23 @@ export async function throughput(
   const load = (c: Case, seconds: number) =>
     runLoad(opts.gen, { url: c.url, method: c.kind.startsWith('POST') ? 'POST' : 'GET', bodySize: 64 * 1024, connections: opts.connections, seconds, cpus: opts.cpus }, opts.workDir);
   for (const c of cases) if (opts.warmup > 0) await load(c, opts.warmup);
+  const loadCpu = opts.cpus !== undefined && /^\d+$/.test(opts.cpus) ? Number(opts.cpus) : null;
   for (let r = 1; r <= opts.rounds; r++) {
     for (const c of cases) {
       const mem = rssPeak(c.pid);
       const stolen = cpuSteal();
       const received0 = c.copies ? await receivedBy(c.copies) : 0;
+      const idle = loadCpu === null ? null : cpuIdle(loadCpu);
       const cpu0 = c.pid ? treeCpuSplitMs(c.pid) : { user: 0, sys: 0 };
       const res = await load(c, opts.seconds);
+      const loadIdle = idle === null ? Number.NaN : idle.stop();
       const steal = stolen.stop();
       const rssMb = mem.stop();
       const copies = c.copies && res.requests > 0 ? ((await receivedBy(c.copies)) - received0) / res.requests : Number.NaN;
       // Without a proxy process (the direct case) there is no CPU to read.
       const { cpuUs, sysUs } = cpuPerRequest(cpu0, c.pid ? treeCpuSplitMs(c.pid) : cpu0, c.pid ? res.requests : 0);
-      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs, sysUs, steal, copies });
-      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req (kernel ${sysUs.toFixed(0)})  steal ${pctOf(steal)}${c.copies ? `  copies received ${pctOf(copies)}` : ''}${res.errors ? `  errors ${res.errors}` : ''}`);
+      results.get(c.id)!.runs.push({ ...res, rssMb, cpuUs, sysUs, steal, copies, loadIdle });
+      opts.log(`round ${r}/${opts.rounds} ${c.system.padEnd(28)} ${c.kind.padEnd(10)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  rss ${rssMb.toFixed(0)} MB  cpu ${cpuUs.toFixed(0)} us/req (kernel ${sysUs.toFixed(0)})  steal ${pctOf(steal)}${idle === null ? '' : `  load CPU idle ${pctOf(loadIdle)}`}${c.copies ? `  copies received ${pctOf(copies)}` : ''}${res.errors ? `  errors ${res.errors}` : ''}`);
     }
   }
   return results;

@@ -1,12 +1,12 @@
 /**
- * The benchmark's machine readings: the host's share of this machine's CPU time, and a
- * process tree's CPU time split into user space and kernel.
+ * The benchmark's machine readings: the host's share of this machine's CPU time, the idle
+ * share of one CPU, and a process tree's CPU time split into user space and kernel.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { cpuPerRequest, cpuSteal, treeCpuSplitMs } from '../../benchmarks/procs.js';
+import { cpuIdle, cpuPerRequest, cpuSteal, treeCpuSplitMs } from '../../benchmarks/procs.js';
 
 test('cpuSteal gives the share of CPU time stolen between two readings, from /proc/stat', { skip: !existsSync('/proc/stat') }, async () => {
   const stolen = cpuSteal();
@@ -17,6 +17,16 @@ test('cpuSteal gives the share of CPU time stolen between two readings, from /pr
   const share = stolen.stop();
   assert.equal(typeof share, 'number');
   assert.ok(share >= 0 && share <= 1, `share ${share}`);
+});
+
+test('cpuIdle gives the idle share of one CPU between two readings, NaN for a CPU the machine does not have', { skip: !existsSync('/proc/stat') }, async () => {
+  const idle = cpuIdle(0);
+  const missing = cpuIdle(100_000);
+  // The kernel counts in 10 ms ticks, on every CPU whether busy or idle.
+  await new Promise((r) => setTimeout(r, 100));
+  const share = idle.stop();
+  assert.ok(share >= 0 && share <= 1, `share ${share}`);
+  assert.ok(Number.isNaN(missing.stop()));
 });
 
 test('treeCpuSplitMs tells user-space time from kernel time of a process tree', { skip: !existsSync('/proc/self/stat') }, async () => {

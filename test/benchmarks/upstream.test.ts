@@ -32,7 +32,7 @@ test('the upstream counts the requests it answers, not the reads of its counters
 });
 
 test('the throughput table shows the median share of copies received for cases with copies', () => {
-  const run = (copies: number) => ({ rps: 1000, p50: 1, p99: 2, requests: 10_000, errors: 0, rssMb: 50, cpuUs: 100, sysUs: 20, steal: 0, copies });
+  const run = (copies: number) => ({ rps: 1000, p50: 1, p99: 2, requests: 10_000, errors: 0, rssMb: 50, cpuUs: 100, sysUs: 20, steal: 0, copies, loadIdle: 0.1 });
   const results = new Map<string, CaseResult>([
     ['m', { case: { id: 'm', system: 'doppel + mirror (fast, w=1)', kind: 'GET 1 KB', url: 'http://127.0.0.1:1/', pid: 1, copies: 'http://127.0.0.1:2/__stats' }, runs: [run(1.002), run(0.5), run(0.998)] }],
     ['p', { case: { id: 'p', system: 'doppel (w=1)', kind: 'GET 1 KB', url: 'http://127.0.0.1:3/', pid: 1 }, runs: [run(Number.NaN)] }],
