@@ -121,8 +121,7 @@ export function rssPeak(pid: number | undefined, everyMs = 100): { stop(): numbe
   };
 }
 
-/** The aggregate CPU counters of /proc/stat: [steal, all] in clock ticks (zeros when unreadable). */
-/** Tick counters of `/proc/stat`'s line for all CPUs (`cpu`) or one (`cpu1`): [steal, idle, total]. */
+/** Clock ticks of `/proc/stat`'s line for all CPUs (`cpu`) or one (`cpu1`): [steal, idle, all] (zeros when unreadable). */
 function cpuTicks(line = 'cpu'): [number, number, number] {
   try {
     const found = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`${line} `));

@@ -14,10 +14,9 @@ export interface Figures {
   added_p99_ms: number;
   /**
    * Yardstick of `isolation_p99_ratio` from the same rounds (no target): client p99 of
-   * doppel without a mirror / with the fast mirror. Both without a mirror and with the
-   * 200 ms one (which sheds most copies) doppel serves more requests per second than
-   * with the fast mirror, and so does the load generator's CPU, which wrk shares with
-   * the upstreams.
+   * doppel without a mirror / with the fast mirror. Without a mirror, as with the 200 ms
+   * one (which sheds most copies), doppel serves more requests per second than with the
+   * fast mirror, and so do wrk and the upstreams, which share one CPU.
    */
   ref_no_mirror_p99_ratio: number;
   /** Yardsticks from the same run (no target), at the same rate: doppel without a mirror target, */

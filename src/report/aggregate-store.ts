@@ -70,7 +70,15 @@ function markKey(id: EndpointId, key: string): string {
   return `${endpointKey(id)}\u0000${key}`;
 }
 
-/** The key of a field record: `path|kind`, as made by `fieldKey` for folded paths. */
+/**
+ * The aggregation key of a field: its folded path (see foldPath) and its kind. Two
+ * differences with the same key in one request count once.
+ *
+ * @example
+ * ```ts
+ * fieldKeyOf({ path: foldPath('body.items[3].id'), kind: 'changed' }); // 'body.items[*].id|changed'
+ * ```
+ */
 export function fieldKeyOf(f: { path: string; kind: DifferenceKind }): string {
   return `${f.path}|${f.kind}`;
 }

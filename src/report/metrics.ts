@@ -30,13 +30,13 @@ const TTFB_BUCKETS = Array.from({ length: 16 }, (_, k) => 0.001 * 2 ** k);
 /** 2 ms x 2^k, 16 buckets. */
 const TOTAL_BUCKETS = Array.from({ length: 16 }, (_, k) => 0.002 * 2 ** k);
 
-/** Timing observer bound to one (route, target, role). Values in milliseconds. */
 /** The local counters of one endpoint's shadow series: by result, and by field then verdict. */
 interface ShadowSeries {
   results: Map<string, () => void>;
   fields: Map<string, Map<string, () => void>>;
 }
 
+/** Timing observer bound to one (route, target, role). Values in milliseconds. */
 export interface TimingMetrics {
   ttfb(ms: number): void;
   total(ms: number): void;

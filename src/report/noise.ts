@@ -8,7 +8,6 @@
  * not clearly above its noise count is non-deterministic (timestamps, request ids,
  * random ordering), not a regression of the candidate.
  */
-import type { DifferenceKind } from '../compare/types.js';
 
 /** What a field's counts say: a real difference of the candidate, or noise. */
 export type Verdict = 'regression' | 'noise';
@@ -102,19 +101,6 @@ export function foldPath(path: string): string {
     } else i++;
   }
   return from === 0 ? path : out + path.slice(from);
-}
-
-/**
- * The aggregation key of a difference: its folded path and its kind. Two differences
- * with the same key in one request count once.
- *
- * @example
- * ```ts
- * fieldKey('body.items[3].id', 'changed'); // 'body.items[*].id|changed'
- * ```
- */
-export function fieldKey(path: string, kind: DifferenceKind): string {
-  return `${foldPath(path)}|${kind}`;
 }
 
 /**

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldKey, foldPath, ratios, verdict, DEFAULT_THRESHOLDS } from '../../src/report/noise.js';
+import { foldPath, ratios, verdict, DEFAULT_THRESHOLDS } from '../../src/report/noise.js';
+import { fieldKeyOf } from '../../src/report/aggregate-store.js';
+import type { DifferenceKind } from '../../src/compare/types.js';
+
+const fieldKey = (path: string, kind: DifferenceKind) => fieldKeyOf({ path: foldPath(path), kind });
 
 test('foldPath drops array indexes and key selectors', () => {
   const table: [string, string][] = [
@@ -25,7 +29,7 @@ test('foldPath drops array indexes and key selectors', () => {
   for (const [path, folded] of table) assert.equal(foldPath(path), folded, path);
 });
 
-test('fieldKey combines the folded path and the kind', () => {
+test('a field key combines the folded path and the kind', () => {
   assert.equal(fieldKey('body.items[3].id', 'changed'), 'body.items[*].id|changed');
   assert.equal(fieldKey('body.items[9].id', 'changed'), fieldKey('body.items[id=4].id', 'changed'));
   assert.notEqual(fieldKey('body.items[3].id', 'changed'), fieldKey('body.items[3].id', 'missing'));
