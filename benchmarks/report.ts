@@ -1,5 +1,5 @@
 /** The results table, the ratios and the targets. */
-import { median, type CaseResult } from './scenarios.js';
+import { median, pctOf, type CaseResult } from './scenarios.js';
 
 export interface Figures {
   isolation_p99_ratio: number;
@@ -81,7 +81,6 @@ export function pairedRatio(a: CaseResult | undefined, b: CaseResult | undefined
 export const peakRss = (r: CaseResult | undefined) => (r ? Math.max(...r.runs.map((x) => x.rssMb)) : Number.NaN);
 
 const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '-');
 
 /** Markdown table of every case: medians over the rounds, the spread of req/s, peak RSS. */
 export function table(results: Map<string, CaseResult>): string {
@@ -93,7 +92,7 @@ export function table(results: Map<string, CaseResult>): string {
     const xs = r.runs.map((x) => x.rps);
     const errors = r.runs.reduce((a, x) => a + x.errors, 0);
     rows.push(
-      `| ${r.case.system} | ${r.case.kind} | ${f(rps(r))} | ${f(Math.min(...xs))}-${f(Math.max(...xs))} | ${f(median(r.runs.map((x) => x.p50)), 2)} | ${f(p99(r), 2)} | ${f(median(r.runs.map((x) => x.cpuUs)))} | ${f(median(r.runs.map((x) => x.sysUs)))} | ${r.case.pid ? f(peakRss(r)) : '-'} | ${r.case.copies ? pct(median(r.runs.map((x) => x.copies))) : '-'} | ${errors} |`,
+      `| ${r.case.system} | ${r.case.kind} | ${f(rps(r))} | ${f(Math.min(...xs))}-${f(Math.max(...xs))} | ${f(median(r.runs.map((x) => x.p50)), 2)} | ${f(p99(r), 2)} | ${f(median(r.runs.map((x) => x.cpuUs)))} | ${f(median(r.runs.map((x) => x.sysUs)))} | ${r.case.pid ? f(peakRss(r)) : '-'} | ${r.case.copies ? pctOf(median(r.runs.map((x) => x.copies))) : '-'} | ${errors} |`,
     );
   }
   return rows.join('\n');
